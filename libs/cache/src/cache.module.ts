@@ -1,0 +1,38 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
+import { CACHE_PROVIDERS } from './cache.providers.js';
+import { CacheService } from './cache.service.js';
+import type { CacheModuleAsyncOptions, CacheModuleOptions } from './options/cache-options.interface.js';
+import { CacheStats } from './stats/cache-stats.js';
+
+const EXPORTS = [CacheService, CacheStats, CACHE_OPTIONS, L1_STORE, L2_STORE];
+
+/** Two-tier caching for a Nest application: `CacheModule.forRoot({ namespace, ... })`. */
+@Module({})
+export class CacheModule {
+  /** Registers the cache with static options (validated at startup). */
+  static forRoot(options: CacheModuleOptions): DynamicModule {
+    return {
+      module: CacheModule,
+      global: options.isGlobal ?? false,
+      imports: [DiscoveryModule],
+      providers: [{ provide: RAW_CACHE_OPTIONS, useValue: options }, ...CACHE_PROVIDERS],
+      exports: EXPORTS,
+    };
+  }
+
+  /** Registers the cache with options built by a factory, e.g. from `ConfigService`. */
+  static forRootAsync(options: CacheModuleAsyncOptions): DynamicModule {
+    return {
+      module: CacheModule,
+      global: options.isGlobal ?? false,
+      imports: [DiscoveryModule, ...(options.imports ?? [])],
+      providers: [
+        { provide: RAW_CACHE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] },
+        ...CACHE_PROVIDERS,
+      ],
+      exports: EXPORTS,
+    };
+  }
+}

@@ -1,0 +1,70 @@
+import { Logger, type Provider } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
+import { CacheLifecycle } from './cache.lifecycle.js';
+import { CacheService } from './cache.service.js';
+import { CacheDecoratorsExplorer } from './decorators/cache-decorators.explorer.js';
+import { INVALIDATION_BUS, LocalOnlyBus, type InvalidationBus } from './invalidation/invalidation-bus.js';
+import { InvalidationLog } from './invalidation/invalidation-log.js';
+import { RedisInvalidationBus } from './invalidation/redis-invalidation.bus.js';
+import type { CacheModuleOptions } from './options/cache-options.interface.js';
+import { resolveCacheOptions } from './options/cache-options.validator.js';
+import type { ResolvedCacheOptions } from './options/resolved-options.interface.js';
+import { CacheStats } from './stats/cache-stats.js';
+import { CacheConnections } from './stores/cache-connections.js';
+import { CircuitBreaker } from './stores/circuit-breaker.js';
+import { MemoryStore } from './stores/memory.store.js';
+import { RedisKeyLayout } from './stores/redis-key.layout.js';
+import { RedisStore } from './stores/redis.store.js';
+
+/** Everything one `CacheModule` registers; the raw options come from `forRoot` or `forRootAsync`. */
+export const CACHE_PROVIDERS: Provider[] = [
+  {
+    provide: CACHE_OPTIONS,
+    useFactory: (options: CacheModuleOptions) => resolveCacheOptions(options),
+    inject: [RAW_CACHE_OPTIONS],
+  },
+  CacheStats,
+  InvalidationLog,
+  CacheConnections,
+  {
+    provide: L1_STORE,
+    useFactory: (options: ResolvedCacheOptions, invalidations: InvalidationLog, stats: CacheStats) =>
+      options.l1 ? new MemoryStore(options.l1, invalidations, stats) : null,
+    inject: [CACHE_OPTIONS, InvalidationLog, CacheStats],
+  },
+  {
+    provide: L2_STORE,
+    useFactory: (options: ResolvedCacheOptions, connections: CacheConnections) => {
+      if (!options.l2 || !connections.l2) return null;
+      const { commandTimeout, breakerThreshold, breakerCooldown } = options.l2;
+      const breaker = new CircuitBreaker(breakerThreshold, breakerCooldown, commandTimeout);
+      return new RedisStore(connections.l2, new RedisKeyLayout(options.namespace), breaker, options.defaultTtl + options.grace);
+    },
+    inject: [CACHE_OPTIONS, CacheConnections],
+  },
+  {
+    provide: INVALIDATION_BUS,
+    useFactory: (
+      options: ResolvedCacheOptions,
+      connections: CacheConnections,
+      l1: MemoryStore | null,
+      stats: CacheStats,
+    ): InvalidationBus => {
+      if (!options.bus || !connections.l2 || !connections.subscriber) {
+        return new LocalOnlyBus(randomBytes(9).toString('base64url'));
+      }
+      const settings = {
+        namespace: options.namespace,
+        publisher: connections.l2,
+        subscriber: connections.subscriber,
+        maxStaleness: options.bus.maxStaleness,
+      };
+      return new RedisInvalidationBus(settings, l1 ?? undefined, stats, new Logger('TieredCache'));
+    },
+    inject: [CACHE_OPTIONS, CacheConnections, L1_STORE, CacheStats],
+  },
+  CacheService,
+  CacheLifecycle,
+  CacheDecoratorsExplorer,
+];

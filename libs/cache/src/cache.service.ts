@@ -1,0 +1,250 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CACHE_OPTIONS, L1_STORE, L2_STORE } from './cache.constants.js';
+import { InvalidationLog } from './invalidation/invalidation-log.js';
+import { INVALIDATION_BUS, type InvalidationBus } from './invalidation/invalidation-bus.js';
+import { PendingInvalidations } from './invalidation/pending-invalidations.js';
+import { parseDuration, type Duration } from './options/duration.parser.js';
+import type { ResolvedCacheOptions } from './options/resolved-options.interface.js';
+import type { LoaderContext } from './read-through/loader-context.js';
+import { ReadThrough, type Loader, type ReadThroughPlan } from './read-through/read-through.js';
+import { RefreshScope } from './read-through/refresh-scope.js';
+import { CacheStats } from './stats/cache-stats.js';
+import type { CacheEntry } from './stores/cache-entry.interface.js';
+import type { MemoryStore } from './stores/memory.store.js';
+import type { RedisStore } from './stores/redis.store.js';
+import { TieredStore, type EntryPlan } from './stores/tiered.store.js';
+
+/** Options of {@link CacheService.set}. */
+export interface SetOptions {
+  ttl?: Duration;
+  grace?: Duration;
+  tags?: readonly string[];
+}
+
+/** Options of {@link CacheService.getOrSet}. */
+export interface GetOrSetOptions extends SetOptions {
+  /** Past ttl (within grace), how long to wait for the loader before serving the stale value. */
+  timeout?: Duration;
+}
+
+/** One item of {@link CacheService.setMany}. */
+export interface SetManyItem<T = unknown> extends SetOptions {
+  key: string;
+  value: T;
+}
+
+const NO_OPTIONS: GetOrSetOptions = {};
+const LOCK_TTL_FLOOR = 10_000;
+
+/** The cache API; every key is relative to the module's namespace. */
+@Injectable()
+export class CacheService {
+  private readonly logger = new Logger('TieredCache');
+  private readonly l1: MemoryStore | undefined;
+  private readonly tiered: TieredStore;
+  private readonly readThrough: ReadThrough;
+  private readonly refreshScope = new RefreshScope();
+  private readonly pending: PendingInvalidations;
+  private readonly defaultPlan: { readonly ttl: number; readonly grace: number };
+
+  constructor(
+    @Inject(CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    @Inject(L1_STORE) l1: MemoryStore | null,
+    @Inject(L2_STORE) l2: RedisStore | null,
+    @Inject(INVALIDATION_BUS) bus: InvalidationBus,
+    invalidations: InvalidationLog,
+    /** Counters of hits, misses, stale hits and errors per layer. */
+    readonly stats: CacheStats,
+  ) {
+    this.l1 = l1 ?? undefined;
+    this.defaultPlan = Object.freeze({ ttl: options.defaultTtl, grace: options.grace });
+    this.pending = new PendingInvalidations((message) => this.tiered.applyToRedis(message).then(() => undefined), this.logger);
+    this.tiered = new TieredStore(
+      this.l1,
+      l2 ?? undefined,
+      invalidations,
+      (message) => this.readThrough.forget(message),
+      this.pending,
+      bus,
+      stats,
+      this.logger,
+    );
+    this.readThrough = new ReadThrough(this.tiered, stats, this.logger, {
+      wait: options.l2 ? options.l2.lockWait : 0,
+      ttl: Math.max(LOCK_TTL_FLOOR, options.l2 ? options.l2.lockWait * 2 : 0),
+      owner: bus.instanceId,
+    });
+    bus.onRemoteInvalidation((message) => this.tiered.invalidateLocally(message));
+  }
+
+  /** The namespace every key is relative to. */
+  get namespace(): string {
+    return this.options.namespace;
+  }
+
+  /** The module's default ttl and grace, in milliseconds. */
+  get defaults(): { readonly ttl: number; readonly grace: number } {
+    return this.defaultPlan;
+  }
+
+  /**
+   * The fresh L1 entry of `key`, counted as an L1 hit, or `undefined` (not counted). Synchronous and
+   * allocation-free: the decorators' hit path.
+   */
+  peekFresh<T>(key: string): CacheEntry<T> | undefined {
+    if (this.l1 === undefined || this.refreshScope.isActive) return undefined;
+    const entry = this.l1.peek<T>(key);
+    if (entry === undefined || entry.freshUntil <= Date.now()) return undefined;
+    this.stats.hits.l1 += 1;
+    return entry;
+  }
+
+  /** The fresh value, or `undefined`: L1 first, then L2 (promoting to L1). */
+  get<T>(key: string): Promise<T | undefined> {
+    if (this.l1 !== undefined) {
+      const entry = this.l1.peek<T>(key);
+      if (entry !== undefined && entry.freshUntil > Date.now()) {
+        this.stats.hits.l1 += 1;
+        return Promise.resolve(entry.value);
+      }
+      this.stats.misses.l1 += 1;
+    }
+    return this.getFromL2<T>(key).then((found) => found?.value);
+  }
+
+  /** Whether a fresh value is cached. */
+  async has(key: string): Promise<boolean> {
+    const entry = this.l1?.peek(key);
+    if (entry !== undefined && entry.freshUntil > Date.now()) return true;
+    return (await this.getFromL2(key)) !== undefined;
+  }
+
+  /** Writes L1 and L2; throws `CacheSerializationError` (writing nothing) if the value cannot be stored. */
+  async set<T>(key: string, value: T, options: SetOptions = NO_OPTIONS): Promise<void> {
+    await this.put(key, value, this.plan(options));
+  }
+
+  /** {@link set} with options already resolved (durations in milliseconds); used by `@CachePut`. */
+  async put<T>(key: string, value: T, plan: EntryPlan): Promise<void> {
+    const snapshot = await this.tiered.snapshotTags(plan.tags);
+    await this.tiered.write(key, value, plan, snapshot);
+  }
+
+  /** Removes keys from L1 and L2 and tells other instances; never throws because Redis is down. */
+  async delete(...keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.tiered.invalidate({ keys });
+  }
+
+  /**
+   * Read-through: a fresh hit returns at once; a miss runs `loader` once per key across all instances.
+   * Past ttl but within grace, a loader that throws (or outlives `timeout`) yields the stale value.
+   */
+  getOrSet<T>(key: string, loader: (context: LoaderContext<T>) => Promise<T> | T, options: GetOrSetOptions = NO_OPTIONS): Promise<T> {
+    return this.readOrLoad(key, loader, options, undefined);
+  }
+
+  /**
+   * Read-through with options already resolved (durations in milliseconds); used by the decorators so
+   * nothing is parsed per call.
+   */
+  getOrLoad<T>(key: string, loader: Loader<T>, plan: ReadThroughPlan): Promise<T> {
+    return this.readOrLoad(key, loader, NO_OPTIONS, plan);
+  }
+
+  private readOrLoad<T>(key: string, loader: Loader<T>, options: GetOrSetOptions, plan: ReadThroughPlan | undefined): Promise<T> {
+    const refreshing = this.refreshScope.isActive;
+    const useL1 = !refreshing && plan?.l1 !== false;
+    const entry = useL1 ? this.l1?.peek<T>(key) : undefined;
+    if (entry !== undefined && entry.freshUntil > Date.now()) {
+      this.stats.hits.l1 += 1;
+      return Promise.resolve(entry.value);
+    }
+    if (this.l1 !== undefined && useL1) this.stats.misses.l1 += 1;
+    return this.readThrough.load(key, loader, plan ?? this.readThroughPlan(options), entry, refreshing);
+  }
+
+  /** Values in the order of `keys` (`undefined` where missing); one round trip per tier (per slot on Cluster). */
+  async getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    const now = Date.now();
+    const values = new Array<T | undefined>(keys.length);
+    const missing: number[] = [];
+    keys.forEach((key, index) => {
+      const entry = this.l1?.peek<T>(key);
+      if (entry !== undefined && entry.freshUntil > now) values[index] = entry.value;
+      else missing.push(index);
+    });
+    this.stats.hits.l1 += keys.length - missing.length;
+    if (this.l1) this.stats.misses.l1 += missing.length;
+    if (missing.length === 0 || !this.tiered.l2) return values;
+    const position = this.tiered.position;
+    const found = await this.tiered.readManyL2(missing.map((index) => keys[index]));
+    found.forEach((entry, missingIndex) => {
+      const index = missing[missingIndex];
+      if (entry === undefined || entry.freshUntil <= Date.now()) {
+        this.stats.misses.l2 += 1;
+        return;
+      }
+      this.stats.hits.l2 += 1;
+      values[index] = this.tiered.promote<T>(keys[index], entry, position);
+    });
+    return values;
+  }
+
+  /** Writes many entries, batched per tier; nothing is written if one value cannot be serialized. */
+  async setMany(items: readonly SetManyItem[]): Promise<void> {
+    await this.tiered.writeMany(items.map(({ key, value, ...options }) => ({ key, value, plan: this.plan(options) })));
+  }
+
+  /** Every entry carrying one of `tags` is gone for every instance: one Redis command per tag. */
+  async invalidateTags(...tags: string[]): Promise<void> {
+    if (tags.length > 0) await this.tiered.invalidate({ tags });
+  }
+
+  /** Deletes this namespace's entries (SCAN + UNLINK in batches), never other namespaces. */
+  async clear(): Promise<void> {
+    await this.tiered.invalidate({ clear: true });
+  }
+
+  /** Runs `fn` with cached reads bypassing the cache and rewriting it (used by warmers). */
+  refreshing<T>(fn: () => Promise<T>): Promise<T> {
+    return this.refreshScope.run(fn);
+  }
+
+  /** Whether invalidations are still waiting for Redis. */
+  get hasPendingInvalidations(): boolean {
+    return !this.pending.isEmpty;
+  }
+
+  /** Stops background retries; called by the module on shutdown. */
+  shutdown(): void {
+    this.pending.stop();
+  }
+
+  private async getFromL2<T>(key: string): Promise<{ value: T } | undefined> {
+    if (!this.tiered.l2) return undefined;
+    const position = this.tiered.position;
+    const found = await this.tiered.readL2(key);
+    if (found === undefined || found.freshUntil <= Date.now()) {
+      this.stats.misses.l2 += 1;
+      return undefined;
+    }
+    this.stats.hits.l2 += 1;
+    return { value: this.tiered.promote<T>(key, found, position) };
+  }
+
+  private plan(options: SetOptions): EntryPlan {
+    return {
+      ttl: options.ttl === undefined ? this.options.defaultTtl : parseDuration(options.ttl, 'ttl'),
+      grace: options.grace === undefined ? this.options.grace : parseDuration(options.grace, 'grace'),
+      tags: options.tags ?? [],
+    };
+  }
+
+  private readThroughPlan(options: GetOrSetOptions): ReadThroughPlan {
+    return {
+      ...this.plan(options),
+      timeout: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
+      shouldCache: undefined,
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import { CacheService } from '../cache.service.js';
+import { bindClass, bindInstance, unbindClass } from './cache-binding.registry.js';
+import { operationsOf } from './cache-operation.js';
+
+/**
+ * At init, finds every provider and controller with cache decorators, compiles their options (so a
+ * misconfiguration fails startup, naming the class and method) and binds them to this application's cache.
+ */
+@Injectable()
+export class CacheDecoratorsExplorer implements OnModuleInit, OnApplicationShutdown {
+  private readonly boundClasses = new Set<object>();
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly cache: CacheService,
+  ) {}
+
+  onModuleInit(): void {
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      const instance: unknown = wrapper.instance;
+      const prototype = isObject(instance) ? (Object.getPrototypeOf(instance) as object) : classPrototype(wrapper.metatype);
+      if (prototype === undefined) continue;
+      const operations = operationsOf(prototype);
+      if (operations.length === 0) continue;
+      for (const operation of operations) operation.compile();
+      bindClass(prototype, this.cache);
+      this.boundClasses.add(prototype);
+      if (wrapper.isDependencyTreeStatic() && !wrapper.isTransient && isObject(instance)) bindInstance(instance, this.cache);
+    }
+  }
+
+  onApplicationShutdown(): void {
+    for (const prototype of this.boundClasses) unbindClass(prototype, this.cache);
+    this.boundClasses.clear();
+  }
+}
+
+function classPrototype(metatype: unknown): object | undefined {
+  return typeof metatype === 'function' && isObject(metatype.prototype) ? (metatype.prototype as object) : undefined;
+}
+
+function isObject(value: unknown): value is object {
+  return value !== null && typeof value === 'object';
+}

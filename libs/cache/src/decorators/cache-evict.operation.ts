@@ -1,0 +1,52 @@
+import type { CacheService } from '../cache.service.js';
+import type { CacheEvictOptions } from './cache-decorator.types.js';
+import { CacheDecoratorError, type CacheOperation, type OperationSite, type OriginalMethod } from './cache-operation.js';
+import { compileTags } from './compiled-keys.js';
+
+interface CompiledCacheEvict {
+  keys: (args: readonly unknown[]) => string[];
+  tags: (args: readonly unknown[]) => string[];
+  all: boolean;
+}
+
+/** `@CacheEvict`: removes keys, tags or the namespace after the method succeeds (or before it runs). */
+export class CacheEvictOperation implements CacheOperation {
+  readonly location: string;
+  private compiled: CompiledCacheEvict | undefined;
+
+  constructor(
+    private readonly site: OperationSite,
+    private readonly options: CacheEvictOptions,
+  ) {
+    this.location = `${site.className}.${site.methodName}`;
+  }
+
+  compile(): void {
+    this.compiled ??= this.build();
+  }
+
+  async invoke(cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
+    const compiled = this.compiled ?? (this.compiled = this.build());
+    if (this.options.beforeInvocation) await this.evict(cache, compiled, args);
+    const result = await method.apply(thisArg, args);
+    if (!this.options.beforeInvocation) await this.evict(cache, compiled, args);
+    return result;
+  }
+
+  private async evict(cache: CacheService, compiled: CompiledCacheEvict, args: unknown[]): Promise<void> {
+    if (compiled.all) return cache.clear();
+    await Promise.all([cache.delete(...compiled.keys(args)), cache.invalidateTags(...compiled.tags(args))]);
+  }
+
+  private build(): CompiledCacheEvict {
+    const { site, options } = this;
+    const keyTemplates = [...(options?.key === undefined ? [] : [options.key]), ...(options?.keys ?? [])];
+    if (options?.all && keyTemplates.length > 0) {
+      throw new CacheDecoratorError(this.location, '@CacheEvict takes either `all` or `key`/`keys`, not both');
+    }
+    if (!options?.all && keyTemplates.length === 0 && (options?.tags ?? []).length === 0) {
+      throw new CacheDecoratorError(this.location, '@CacheEvict needs `key`, `keys`, `tags` or `all`');
+    }
+    return { keys: compileTags(site, keyTemplates), tags: compileTags(site, options.tags), all: options.all === true };
+  }
+}

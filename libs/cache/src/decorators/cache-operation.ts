@@ -1,0 +1,48 @@
+import type { CacheService } from '../cache.service.js';
+
+/** The decorated method, as an operation calls it. */
+export type OriginalMethod = (...args: unknown[]) => Promise<unknown>;
+
+/** What a decorator does around a call, compiled once per method. */
+export interface CacheOperation {
+  /** Where it is declared, e.g. `ProductsService.findOne`. */
+  readonly location: string;
+  /** Validates and compiles the options; throws an error naming {@link location}. Idempotent. */
+  compile(): void;
+  /** Runs `method.apply(thisArg, args)` through the cache. */
+  invoke(cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown>;
+}
+
+/** Where an operation is declared. */
+export interface OperationSite {
+  className: string;
+  methodName: string;
+  parameterCount: number;
+}
+
+/** Prototype → the operations declared on it. */
+const operationsByPrototype = new WeakMap<object, CacheOperation[]>();
+
+/** Records an operation declared on `prototype`. */
+export function registerOperation(prototype: object, operation: CacheOperation): void {
+  const operations = operationsByPrototype.get(prototype) ?? [];
+  operations.push(operation);
+  operationsByPrototype.set(prototype, operations);
+}
+
+/** The operations declared on `prototype` and its ancestors. */
+export function operationsOf(prototype: object | null): CacheOperation[] {
+  const found: CacheOperation[] = [];
+  for (let current = prototype; current !== null && current !== Object.prototype; current = Object.getPrototypeOf(current) as object | null) {
+    found.push(...(operationsByPrototype.get(current) ?? []));
+  }
+  return found;
+}
+
+/** Prefixes a configuration error with where it was declared. */
+export class CacheDecoratorError extends Error {
+  constructor(location: string, problem: string) {
+    super(`nestjs-tiered-cache: ${location}: ${problem}`);
+    this.name = 'CacheDecoratorError';
+  }
+}

@@ -1,0 +1,54 @@
+import type { CacheService } from '../cache.service.js';
+import type { KeyBuilder } from '../keys/key-template.js';
+import type { CachePutOptions } from './cache-decorator.types.js';
+import { CacheDecoratorError, type CacheOperation, type OperationSite, type OriginalMethod } from './cache-operation.js';
+import { compileKey, compileTags, decoratorDuration } from './compiled-keys.js';
+
+interface CompiledCachePut {
+  key: KeyBuilder;
+  tags: (args: readonly unknown[]) => string[];
+  ttl: number | undefined;
+  grace: number | undefined;
+  unless: ((...args: unknown[]) => boolean) | undefined;
+}
+
+/** `@CachePut`: write-through; the method always runs, then its result replaces the cached entry. */
+export class CachePutOperation implements CacheOperation {
+  readonly location: string;
+  private compiled: CompiledCachePut | undefined;
+
+  constructor(
+    private readonly site: OperationSite,
+    private readonly options: CachePutOptions,
+  ) {
+    this.location = `${site.className}.${site.methodName}`;
+  }
+
+  compile(): void {
+    this.compiled ??= this.build();
+  }
+
+  async invoke(cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
+    const compiled = this.compiled ?? (this.compiled = this.build());
+    const result = await method.apply(thisArg, args);
+    if (result === undefined || compiled.unless?.(result, ...args)) return result;
+    await cache.put(compiled.key(args), result, {
+      ttl: compiled.ttl ?? cache.defaults.ttl,
+      grace: compiled.grace ?? cache.defaults.grace,
+      tags: compiled.tags(args),
+    });
+    return result;
+  }
+
+  private build(): CompiledCachePut {
+    const { site, options } = this;
+    if (options?.key === undefined) throw new CacheDecoratorError(this.location, '@CachePut needs a `key`');
+    return {
+      key: compileKey(site, options.key),
+      tags: compileTags(site, options.tags),
+      ttl: options.ttl === undefined ? undefined : decoratorDuration(site, options.ttl, 'ttl'),
+      grace: options.grace === undefined ? undefined : decoratorDuration(site, options.grace, 'grace'),
+      unless: options.unless as ((...args: unknown[]) => boolean) | undefined,
+    };
+  }
+}

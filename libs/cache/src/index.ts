@@ -1,0 +1,29 @@
+export { CacheModule } from './cache.module.js';
+export { CacheService, type GetOrSetOptions, type SetManyItem, type SetOptions } from './cache.service.js';
+export { L1_STORE, L2_STORE } from './cache.constants.js';
+export { CacheEvict } from './decorators/cache-evict.decorator.js';
+export { CachePut } from './decorators/cache-put.decorator.js';
+export { Cacheable } from './decorators/cacheable.decorator.js';
+export type {
+  AsyncMethod,
+  AsyncMethodDecorator,
+  CacheEvictOptions,
+  CachePutOptions,
+  CacheableOptions,
+  KeyTemplate,
+} from './decorators/cache-decorator.types.js';
+export { CacheDecoratorError } from './decorators/cache-operation.js';
+export type {
+  BusOptions,
+  CacheModuleAsyncOptions,
+  CacheModuleOptions,
+  L1Options,
+  L2Options,
+  RedisConnectionOption,
+  WriteBehindOptions,
+} from './options/cache-options.interface.js';
+export { InvalidCacheOptionError, type Duration } from './options/duration.parser.js';
+export type { LoaderContext } from './read-through/loader-context.js';
+export { CacheSerializationError } from './serialization/serialization.error.js';
+export { CacheStats } from './stats/cache-stats.js';
+export type { CacheEntry, CacheLayer, CacheStore } from './stores/cache-entry.interface.js';

@@ -1,0 +1,14 @@
+/** What changed, as told to other instances: keys or tags (never values), or the whole namespace. */
+export interface InvalidationMessage {
+  keys?: readonly string[];
+  tags?: readonly string[];
+  clear?: boolean;
+}
+
+/** Tells other instances to drop their L1 copies. Publishing never throws; failures are retried. */
+export interface InvalidationPublisher {
+  publish(message: InvalidationMessage): void;
+}
+
+/** The publisher of an app without a bus (single instance or no L2). */
+export const NO_PUBLISHER: InvalidationPublisher = { publish: () => undefined };

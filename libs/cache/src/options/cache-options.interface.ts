@@ -1,0 +1,82 @@
+import type { ModuleMetadata } from '@nestjs/common';
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import type { Duration } from './duration.parser.js';
+
+/** How to reach Redis: a URL, ioredis options, or a connection the application owns (never closed by the module). */
+export type RedisConnectionOption = string | RedisOptions | Redis | Cluster;
+
+/** The in-process tier (`lru-cache`). */
+export interface L1Options {
+  /** Most entries kept. Default 10,000. */
+  max?: number;
+  /** Most bytes kept (approximate encoded size). Default: unbounded by size. */
+  maxBytes?: number;
+  /** Longest time an entry stays in L1, whatever its ttl. Default `'30s'`. */
+  ttl?: Duration;
+}
+
+/** The shared tier (Redis). */
+export interface L2Options {
+  /** Connection. */
+  redis: RedisConnectionOption;
+  /** Longest wait for one Redis command before falling back to L1 and the loader. Default `'500ms'`. */
+  commandTimeout?: Duration;
+  /** Consecutive failures that open the circuit breaker. Default 5. */
+  breakerThreshold?: number;
+  /** How long the open circuit skips Redis before probing again. Default `'2s'`. */
+  breakerCooldown?: Duration;
+  /** How long a cold read waits for another instance's load before loading itself. Default `'5s'`. */
+  lockWait?: Duration;
+}
+
+/** The invalidation bus that keeps every instance's L1 coherent. */
+export interface BusOptions {
+  /** Dedicated connection for pub/sub; default: a duplicate of the L2 connection. */
+  redis?: RedisConnectionOption;
+  /** Longest time an L1 entry is served while the bus is disconnected. Default `'1s'`. */
+  maxStaleness?: Duration;
+}
+
+/** Write-behind queue (BullMQ). */
+export interface WriteBehindOptions {
+  /** The queue's Redis (wants `maxmemory-policy noeviction`). */
+  redis: RedisConnectionOption;
+  /** Default delay before persisting. */
+  delay?: Duration;
+  /** Total tries per write. */
+  attempts?: number;
+  /** Jobs persisted in parallel. */
+  concurrency?: number;
+  /** Persist pending writes on graceful shutdown instead of leaving them for the next instance. */
+  flushOnShutdown?: boolean;
+}
+
+/** Options of {@link CacheModule.forRoot}. */
+export interface CacheModuleOptions {
+  /** Prefix of every key this app writes; matches `[A-Za-z0-9_.-]+`. */
+  namespace: string;
+  /** Default freshness of an entry. Default `'5m'`. */
+  defaultTtl?: Duration;
+  /** Default stale window after ttl, for fail-safe and stale-while-revalidate. Default `0`. */
+  grace?: Duration;
+  /** In-process tier, or `false` to disable it. */
+  l1?: L1Options | false;
+  /** Redis tier, or `false` to disable it. */
+  l2?: L2Options | false;
+  /** Invalidation bus (on when L2 is on), or `false` for a single-instance app. */
+  bus?: BusOptions | false;
+  /** Write-behind queue settings. */
+  writeBehind?: WriteBehindOptions;
+  /** Register the module globally. Default `false`. */
+  isGlobal?: boolean;
+}
+
+/** Options of {@link CacheModule.forRootAsync}. */
+export interface CacheModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  /** Providers to inject into `useFactory`. */
+  inject?: (string | symbol | Function)[];
+  /** Builds the options, possibly from configuration. */
+  useFactory: (...args: never[]) => CacheModuleOptions | Promise<CacheModuleOptions>;
+  /** Register the module globally. Default `false`. */
+  isGlobal?: boolean;
+}

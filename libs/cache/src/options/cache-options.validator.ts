@@ -1,0 +1,135 @@
+import { Cluster, Redis } from 'ioredis';
+import type {
+  BusOptions,
+  CacheModuleOptions,
+  L1Options,
+  L2Options,
+  RedisConnectionOption,
+  WriteBehindOptions,
+} from './cache-options.interface.js';
+import { InvalidCacheOptionError, parseDuration } from './duration.parser.js';
+import type { ResolvedCacheOptions } from './resolved-options.interface.js';
+
+const NAMESPACE_PATTERN = /^[A-Za-z0-9_.-]+$/;
+
+const ALLOWED_KEYS = {
+  root: ['namespace', 'defaultTtl', 'grace', 'l1', 'l2', 'bus', 'writeBehind', 'isGlobal'],
+  l1: ['max', 'maxBytes', 'ttl'],
+  l2: ['redis', 'commandTimeout', 'breakerThreshold', 'breakerCooldown', 'lockWait'],
+  bus: ['redis', 'maxStaleness'],
+  writeBehind: ['redis', 'delay', 'attempts', 'concurrency', 'flushOnShutdown'],
+} as const;
+
+/** Validates user options once at startup and fills in defaults; throws {@link InvalidCacheOptionError}. */
+export function resolveCacheOptions(options: CacheModuleOptions): ResolvedCacheOptions {
+  requireObject(options, 'options');
+  rejectUnknownKeys(options, ALLOWED_KEYS.root, '');
+  if (typeof options.namespace !== 'string' || !NAMESPACE_PATTERN.test(options.namespace)) {
+    throw new InvalidCacheOptionError('namespace', `${JSON.stringify(options.namespace)} must match [A-Za-z0-9_.-]+`);
+  }
+  const l2 = resolveL2(options.l2);
+  return {
+    namespace: options.namespace,
+    defaultTtl: positiveDuration(options.defaultTtl ?? '5m', 'defaultTtl'),
+    grace: parseDuration(options.grace ?? 0, 'grace'),
+    l1: resolveL1(options.l1),
+    l2,
+    bus: l2 ? resolveBus(options.bus) : false,
+    writeBehind: resolveWriteBehind(options.writeBehind),
+  };
+}
+
+function resolveL1(l1: L1Options | false | undefined): ResolvedCacheOptions['l1'] {
+  if (l1 === false) return false;
+  const options = l1 ?? {};
+  requireObject(options, 'l1');
+  rejectUnknownKeys(options, ALLOWED_KEYS.l1, 'l1.');
+  return {
+    max: positiveInteger(options.max ?? 10_000, 'l1.max'),
+    maxBytes: options.maxBytes === undefined ? undefined : positiveInteger(options.maxBytes, 'l1.maxBytes'),
+    ttl: positiveDuration(options.ttl ?? '30s', 'l1.ttl'),
+  };
+}
+
+function resolveL2(l2: L2Options | false | undefined): ResolvedCacheOptions['l2'] {
+  if (l2 === false || l2 === undefined) return false;
+  requireObject(l2, 'l2');
+  rejectUnknownKeys(l2, ALLOWED_KEYS.l2, 'l2.');
+  return {
+    redis: validateConnection(l2.redis, 'l2.redis'),
+    commandTimeout: positiveDuration(l2.commandTimeout ?? '500ms', 'l2.commandTimeout'),
+    breakerThreshold: positiveInteger(l2.breakerThreshold ?? 5, 'l2.breakerThreshold'),
+    breakerCooldown: positiveDuration(l2.breakerCooldown ?? '2s', 'l2.breakerCooldown'),
+    lockWait: parseDuration(l2.lockWait ?? '5s', 'l2.lockWait'),
+  };
+}
+
+function resolveBus(bus: BusOptions | false | undefined): ResolvedCacheOptions['bus'] {
+  if (bus === false) return false;
+  const options = bus ?? {};
+  requireObject(options, 'bus');
+  rejectUnknownKeys(options, ALLOWED_KEYS.bus, 'bus.');
+  return {
+    redis: options.redis === undefined ? undefined : validateConnection(options.redis, 'bus.redis'),
+    maxStaleness: positiveDuration(options.maxStaleness ?? '1s', 'bus.maxStaleness'),
+  };
+}
+
+function resolveWriteBehind(writeBehind: WriteBehindOptions | undefined): ResolvedCacheOptions['writeBehind'] {
+  if (writeBehind === undefined) return undefined;
+  requireObject(writeBehind, 'writeBehind');
+  rejectUnknownKeys(writeBehind, ALLOWED_KEYS.writeBehind, 'writeBehind.');
+  return {
+    redis: validateConnection(writeBehind.redis, 'writeBehind.redis'),
+    delay: parseDuration(writeBehind.delay ?? '1s', 'writeBehind.delay'),
+    attempts: positiveInteger(writeBehind.attempts ?? 8, 'writeBehind.attempts'),
+    concurrency: positiveInteger(writeBehind.concurrency ?? 4, 'writeBehind.concurrency'),
+    flushOnShutdown: writeBehind.flushOnShutdown ?? false,
+  };
+}
+
+function validateConnection(redis: RedisConnectionOption | undefined, option: string): RedisConnectionOption {
+  if (redis instanceof Redis || redis instanceof Cluster) return redis;
+  if (typeof redis === 'string') {
+    if (!isRedisUrl(redis)) {
+      throw new InvalidCacheOptionError(option, `${JSON.stringify(redis)} is not a redis:// or rediss:// URL`);
+    }
+    return redis;
+  }
+  if (redis !== null && typeof redis === 'object') return redis;
+  throw new InvalidCacheOptionError(option, 'expected a redis:// URL, ioredis options, or a Redis or Cluster instance');
+}
+
+function isRedisUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function positiveDuration(value: unknown, option: string): number {
+  const milliseconds = parseDuration(value, option);
+  if (milliseconds > 0) return milliseconds;
+  throw new InvalidCacheOptionError(option, 'must be greater than zero');
+}
+
+function positiveInteger(value: unknown, option: string): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
+  throw new InvalidCacheOptionError(option, `${JSON.stringify(value)} must be a positive integer`);
+}
+
+function requireObject(value: unknown, option: string): asserts value is object {
+  if (value === null || typeof value !== 'object') {
+    throw new InvalidCacheOptionError(option, 'expected an object');
+  }
+}
+
+function rejectUnknownKeys(value: object, allowed: readonly string[], prefix: string): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw new InvalidCacheOptionError(`${prefix}${key}`, `unknown option; allowed: ${allowed.join(', ')}`);
+    }
+  }
+}

@@ -1,0 +1,220 @@
+import type { Logger } from '@nestjs/common';
+import type { InvalidationMessage } from '../invalidation/invalidation-message.js';
+import { deserialize } from '../serialization/value.serializer.js';
+import type { CacheStats } from '../stats/cache-stats.js';
+import type { CacheEntry } from '../stores/cache-entry.interface.js';
+import type { EntryPlan, TagSnapshot, TieredStore } from '../stores/tiered.store.js';
+import { LoaderContextState, type LoaderContext } from './loader-context.js';
+
+/** A loader for `getOrSet`. */
+export type Loader<T> = (context: LoaderContext<T>) => Promise<T> | T;
+
+/** How one read-through call caches, durations in milliseconds. */
+export interface ReadThroughPlan extends EntryPlan {
+  /** Past ttl, how long to wait for the loader before serving the stale value. */
+  timeout: number | undefined;
+  /** Which results are cached; by default everything but `undefined`. */
+  shouldCache: ((value: unknown) => boolean) | undefined;
+}
+
+/** Settings of the cross-instance lock, in milliseconds. */
+export interface LockSettings {
+  /** How long a cold read waits for another instance's load before loading itself. */
+  wait: number;
+  /** How long a lock lives if its holder never releases it. */
+  ttl: number;
+  /** Prefix of lock tokens, unique per instance. */
+  owner: string;
+}
+
+interface StaleValue<T> {
+  value: T;
+  createdAt: number;
+}
+
+const LOCK_HELD = Symbol('lock held');
+const TIMED_OUT = Symbol('timed out');
+const FIRST_POLL_DELAY = 10;
+const LONGEST_POLL_DELAY = 100;
+
+/**
+ * Read-through with stampede protection: concurrent misses of one key in this process share one load;
+ * across processes a Redis lock lets one instance load while the others wait for its result. Past ttl
+ * within grace, a failing or slow loader yields the stale value.
+ */
+export class ReadThrough {
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private lockCounter = 0;
+
+  constructor(
+    private readonly tiered: TieredStore,
+    private readonly stats: CacheStats,
+    private readonly logger: Logger,
+    private readonly lock: LockSettings,
+  ) {}
+
+  /** Loads `key` after an L1 miss (or a stale L1 entry), sharing the load with concurrent callers. */
+  load<T>(key: string, loader: Loader<T>, plan: ReadThroughPlan, l1Entry: CacheEntry<T> | undefined, refreshing: boolean): Promise<T> {
+    if (!refreshing) {
+      const shared = this.inFlight.get(key);
+      if (shared !== undefined) {
+        this.stats.coalesced += 1;
+        return shared as Promise<T>;
+      }
+    }
+    const promise: Promise<T> = this.resolve(key, loader, plan, l1Entry, refreshing).finally(() => {
+      if (this.inFlight.get(key) === promise) this.inFlight.delete(key);
+    });
+    if (!refreshing) this.inFlight.set(key, promise);
+    return promise;
+  }
+
+  /** New callers must not join a load that an invalidation has made stale. */
+  forget(message: InvalidationMessage): void {
+    if (message.clear || message.tags?.length) {
+      this.inFlight.clear();
+      return;
+    }
+    for (const key of message.keys ?? []) this.inFlight.delete(key);
+  }
+
+  private async resolve<T>(
+    key: string,
+    loader: Loader<T>,
+    plan: ReadThroughPlan,
+    l1Entry: CacheEntry<T> | undefined,
+    refreshing: boolean,
+  ): Promise<T> {
+    let stale = l1Entry && l1Entry.staleUntil > Date.now() ? { value: l1Entry.value, createdAt: l1Entry.createdAt } : undefined;
+    const tags = await this.tiered.snapshotTags(plan.tags);
+    if (!refreshing && this.tiered.l2) {
+      const found = await this.tiered.readL2(key);
+      if (found && found.freshUntil > Date.now()) {
+        this.stats.hits.l2 += 1;
+        return this.tiered.promote<T>(key, found, tags.position, plan.l1);
+      }
+      this.stats.misses.l2 += 1;
+      if (found && found.staleUntil > Date.now() && (!stale || found.createdAt > stale.createdAt)) {
+        stale = { value: deserialize<T>(found.bytes), createdAt: found.createdAt };
+      }
+    }
+    let lockToken: string | undefined;
+    if (!refreshing && this.tiered.l2) {
+      const lock = await this.acquireLock(key);
+      if (lock === LOCK_HELD) {
+        if (stale) return this.serveStale(key, stale, 'another instance is refreshing it');
+        const outcome = await this.awaitOtherLoader<T>(key, tags.position, plan.l1);
+        if (outcome && 'value' in outcome) return outcome.value;
+        lockToken = outcome?.token;
+      } else {
+        lockToken = lock;
+      }
+    }
+    return this.runLoader(key, loader, plan, stale, tags, lockToken);
+  }
+
+  private async runLoader<T>(
+    key: string,
+    loader: Loader<T>,
+    plan: ReadThroughPlan,
+    stale: StaleValue<T> | undefined,
+    tags: TagSnapshot,
+    lockToken: string | undefined,
+  ): Promise<T> {
+    const loading = this.loadAndStore(key, loader, plan, stale, tags, lockToken);
+    try {
+      if (!stale || plan.timeout === undefined) return await loading;
+      const outcome = await raceTimeout(loading, plan.timeout);
+      if (outcome !== TIMED_OUT) return outcome;
+      loading.catch((error: unknown) => this.logger.warn(`Late load of '${key}' failed: ${describe(error)}`));
+      return this.serveStale(key, stale, `the loader took longer than ${plan.timeout}ms`);
+    } catch (error) {
+      if (!stale) throw error;
+      return this.serveStale(key, stale, `the loader failed: ${describe(error)}`);
+    }
+  }
+
+  private async loadAndStore<T>(
+    key: string,
+    loader: Loader<T>,
+    plan: ReadThroughPlan,
+    stale: StaleValue<T> | undefined,
+    tags: TagSnapshot,
+    lockToken: string | undefined,
+  ): Promise<T> {
+    const context = new LoaderContextState<T>(key, stale?.value, { ttl: plan.ttl, grace: plan.grace, tags: plan.tags, l1: plan.l1 });
+    const stop = this.stats.time('load', 'loader');
+    this.stats.loads += 1;
+    let value: T;
+    try {
+      value = await loader(context);
+    } catch (error) {
+      this.releaseLock(key, lockToken);
+      throw error;
+    } finally {
+      stop();
+    }
+    const cacheable = plan.shouldCache ? plan.shouldCache(value) : value !== undefined;
+    if (context.skipped || !cacheable) {
+      this.releaseLock(key, lockToken);
+      return value;
+    }
+    const snapshot = context.tagsChanged ? { ...(await this.tiered.snapshotTags(context.plan.tags)), position: tags.position } : tags;
+    return this.tiered.write(key, value, context.plan, snapshot, lockToken);
+  }
+
+  private serveStale<T>(key: string, stale: StaleValue<T>, reason: string): T {
+    this.stats.staleHits += 1;
+    this.logger.warn(`Serving stale '${key}': ${reason}`);
+    return stale.value;
+  }
+
+  private async acquireLock(key: string): Promise<string | typeof LOCK_HELD | undefined> {
+    const token = `${this.lock.owner}:${++this.lockCounter}`;
+    const acquired = await this.tiered.guard('l2', 'get', () => this.tiered.l2!.tryLock(key, token, this.lock.ttl));
+    if (acquired === undefined) return undefined;
+    return acquired ? token : LOCK_HELD;
+  }
+
+  /** Polls for the other instance's result; takes over the lock if it is released without one. */
+  private async awaitOtherLoader<T>(key: string, position: number, useL1: boolean | undefined): Promise<{ value: T } | { token: string } | undefined> {
+    const deadline = Date.now() + this.lock.wait;
+    for (let pause = FIRST_POLL_DELAY; Date.now() < deadline; pause = Math.min(pause * 2, LONGEST_POLL_DELAY)) {
+      await sleep(pause);
+      const found = await this.tiered.readL2(key);
+      if (found && found.freshUntil > Date.now()) {
+        this.stats.hits.l2 += 1;
+        return { value: this.tiered.promote<T>(key, found, position, useL1) };
+      }
+      const lock = await this.acquireLock(key);
+      if (lock === undefined) return undefined;
+      if (lock !== LOCK_HELD) return { token: lock };
+    }
+    return undefined;
+  }
+
+  private releaseLock(key: string, token: string | undefined): void {
+    if (token === undefined) return;
+    void this.tiered.guard('l2', 'delete', () => this.tiered.l2!.releaseLock(key, token));
+  }
+}
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds).unref());
+}
+
+async function raceTimeout<T>(promise: Promise<T>, milliseconds: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), milliseconds);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,60 @@
+import type { CacheLayer } from '../stores/cache-entry.interface.js';
+
+/** A timed operation reported to {@link CacheStats.onDuration} (L2 and loader only, never the L1 hit path). */
+export type TimedOperation = 'get' | 'set' | 'delete' | 'invalidate' | 'clear' | 'load';
+
+/** Why entries were dropped. */
+export type InvalidationReason = 'delete' | 'tag' | 'clear' | 'remote';
+
+/**
+ * Plain counters, bumped on the cache paths and read at scrape time, so metrics can attach later
+ * without touching the hit path.
+ */
+export class CacheStats {
+  readonly hits: Record<CacheLayer, number> = { l1: 0, l2: 0 };
+  readonly misses: Record<CacheLayer, number> = { l1: 0, l2: 0 };
+  readonly errors = new Map<string, number>();
+  readonly invalidations: Record<InvalidationReason, number> = { delete: 0, tag: 0, clear: 0, remote: 0 };
+  /** L1 entries dropped by `lru-cache`, by its reason (`evict`, `expire`). */
+  readonly evictions = new Map<string, number>();
+  staleHits = 0;
+  coalesced = 0;
+  loads = 0;
+  /** Optional observer of L2 and loader durations, in seconds. */
+  onDuration: ((operation: TimedOperation, layer: CacheLayer | 'loader', seconds: number) => void) | undefined;
+
+  /** Counts an error of `layer` during `operation`. */
+  recordError(layer: CacheLayer, operation: TimedOperation | 'publish'): void {
+    const label = `${layer}:${operation}`;
+    this.errors.set(label, (this.errors.get(label) ?? 0) + 1);
+  }
+
+  /** Counts an L1 eviction. */
+  recordEviction(reason: string): void {
+    this.evictions.set(reason, (this.evictions.get(reason) ?? 0) + 1);
+  }
+
+  /** Starts a timer when someone observes durations; returns a function that stops it. */
+  time(operation: TimedOperation, layer: CacheLayer | 'loader'): () => void {
+    const observer = this.onDuration;
+    if (!observer) return noop;
+    const start = process.hrtime.bigint();
+    return () => observer(operation, layer, Number(process.hrtime.bigint() - start) / 1e9);
+  }
+
+  /** A plain snapshot, e.g. for a `/stats` endpoint. */
+  snapshot(): Record<string, unknown> {
+    return {
+      hits: { ...this.hits },
+      misses: { ...this.misses },
+      staleHits: this.staleHits,
+      coalesced: this.coalesced,
+      loads: this.loads,
+      invalidations: { ...this.invalidations },
+      errors: Object.fromEntries(this.errors),
+      evictions: Object.fromEntries(this.evictions),
+    };
+  }
+}
+
+function noop(): void {}

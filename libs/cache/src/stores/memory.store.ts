@@ -1,0 +1,128 @@
+import { LRUCache } from 'lru-cache';
+import type { InvalidationLog } from '../invalidation/invalidation-log.js';
+import { deepFreeze } from '../serialization/immutable-copy.js';
+import { deserialize, serialize } from '../serialization/value.serializer.js';
+import type { CacheStats } from '../stats/cache-stats.js';
+import type { CacheEntry, CacheStore } from './cache-entry.interface.js';
+
+/** An L1 record: the entry with a frozen private copy of the value, or its bytes when it cannot be frozen. */
+interface MemoryRecord extends CacheEntry {
+  bytes: Uint8Array | undefined;
+  size: number;
+}
+
+/** Settings of the in-process tier, durations in milliseconds. */
+export interface MemoryStoreOptions {
+  max: number;
+  maxBytes: number | undefined;
+  ttl: number;
+}
+
+/**
+ * L1: `lru-cache` holding immutable copies. Every value is decoded from the bytes written to L2 and
+ * deep-frozen, so all callers share one read-only object and a hit allocates nothing; values holding
+ * binary data (Buffer, typed arrays) cannot be frozen and are decoded afresh on every hit instead.
+ */
+export class MemoryStore implements CacheStore {
+  readonly layer = 'l1' as const;
+  private readonly lru: LRUCache<string, MemoryRecord>;
+  private ttlCap: number;
+
+  constructor(
+    private readonly options: MemoryStoreOptions,
+    private readonly invalidations: InvalidationLog,
+    stats: CacheStats,
+  ) {
+    this.ttlCap = options.ttl;
+    this.lru = new LRUCache<string, MemoryRecord>({
+      max: options.max,
+      ...(options.maxBytes === undefined
+        ? {}
+        : { maxSize: options.maxBytes, sizeCalculation: (record, key) => record.size + key.length }),
+      ttl: options.ttl,
+      dispose: (_record, _key, reason) => {
+        if (reason === 'evict' || reason === 'expire') stats.recordEviction(reason);
+      },
+    });
+  }
+
+  /** Number of entries held. */
+  get size(): number {
+    return this.lru.size;
+  }
+
+  /** Approximate bytes held (only tracked when `maxBytes` is set). */
+  get calculatedBytes(): number {
+    return this.lru.calculatedSize;
+  }
+
+  /** Synchronous read for the hit path: the valid entry (fresh or stale) or `undefined`. */
+  peek<T>(key: string): CacheEntry<T> | undefined {
+    const record = this.lru.get(key);
+    if (record === undefined) return undefined;
+    if (record.tags !== undefined && !this.invalidations.tagsCurrent(record.tags)) {
+      this.lru.delete(key);
+      return undefined;
+    }
+    if (record.bytes === undefined) return record as CacheEntry<T>;
+    return { ...record, value: deserialize<T>(record.bytes) };
+  }
+
+  /** Keeps a read-only copy of the value encoded as `bytes`; returns that copy (what callers should see). */
+  store<T>(key: string, entry: CacheEntry, bytes: Uint8Array): T {
+    const copy = deserialize<T>(bytes);
+    const frozen = deepFreeze(copy);
+    const ttl = Math.min(this.ttlCap, entry.staleUntil - Date.now());
+    if (ttl <= 0) return copy;
+    const record: MemoryRecord = {
+      ...entry,
+      value: frozen ? copy : undefined,
+      bytes: frozen ? undefined : bytes,
+      size: bytes.length,
+    };
+    this.lru.set(key, record, { ttl });
+    return frozen ? copy : deserialize<T>(bytes);
+  }
+
+  /**
+   * Caps how long new entries live; used while the invalidation bus is disconnected.
+   * `undefined` restores the configured `l1.ttl`.
+   */
+  capTtl(milliseconds: number | undefined): void {
+    this.ttlCap = milliseconds === undefined ? this.options.ttl : Math.min(milliseconds, this.options.ttl);
+  }
+
+  async get<T>(key: string): Promise<CacheEntry<T> | undefined> {
+    return this.peek<T>(key);
+  }
+
+  async getMany<T>(keys: readonly string[]): Promise<(CacheEntry<T> | undefined)[]> {
+    return keys.map((key) => this.peek<T>(key));
+  }
+
+  async set(key: string, entry: CacheEntry): Promise<void> {
+    this.store(key, entry, serialize(key, entry.value));
+  }
+
+  async setMany(items: readonly { key: string; entry: CacheEntry }[]): Promise<void> {
+    for (const { key, entry } of items) this.store(key, entry, serialize(key, entry.value));
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    this.deleteNow(keys);
+  }
+
+  async clear(): Promise<void> {
+    this.clearNow();
+  }
+
+  /** Synchronous clear. */
+  clearNow(): void {
+    this.lru.clear();
+  }
+
+  /** Synchronous delete, for invalidations that must take effect before any await. */
+  deleteNow(keys: readonly string[]): void {
+    for (const key of keys) this.lru.delete(key);
+  }
+}

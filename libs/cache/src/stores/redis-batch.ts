@@ -1,0 +1,33 @@
+import { Cluster, type Redis } from 'ioredis';
+import { groupBySlot } from '../keys/hash-slot.js';
+
+/** A Redis command whose first argument is its only key. */
+export type KeyedCommand = readonly [command: string, key: string, ...args: (string | number | Buffer)[]];
+
+/**
+ * Sends single-key commands in one round trip: one pipeline on a standalone Redis, one pipeline per
+ * hash slot on a Cluster (a Cluster pipeline must stay within one slot). Results keep the input order;
+ * the first command error is thrown.
+ */
+export async function runBatch(redis: Redis | Cluster, commands: readonly KeyedCommand[]): Promise<unknown[]> {
+  if (commands.length === 0) return [];
+  if (!(redis instanceof Cluster)) return execPipeline(redis, commands);
+  const results = new Array<unknown>(commands.length);
+  const groups = groupBySlot(commands, (command) => command[1]);
+  await Promise.all(
+    [...groups.values()].map(async ({ indexes, items }) => {
+      const slotResults = await execPipeline(redis, items);
+      indexes.forEach((index, position) => (results[index] = slotResults[position]));
+    }),
+  );
+  return results;
+}
+
+async function execPipeline(redis: Redis | Cluster, commands: readonly KeyedCommand[]): Promise<unknown[]> {
+  const pipeline = redis.pipeline(commands.map(([command, ...args]) => [command, ...args]));
+  const replies = (await pipeline.exec()) ?? [];
+  return replies.map(([error, result]) => {
+    if (error) throw error;
+    return result;
+  });
+}
