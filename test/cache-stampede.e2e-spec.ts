@@ -1,0 +1,90 @@
+import { startCacheApp, type CacheApp } from './support/cache-app.factory.js';
+import { redisUrl, uniqueNamespace } from './support/test-redis.js';
+
+function slowLoader<T>(value: T, milliseconds: number, calls: { count: number }): () => Promise<T> {
+  return async () => {
+    calls.count += 1;
+    await new Promise((resolve) => setTimeout(resolve, milliseconds));
+    return value;
+  };
+}
+
+describe('stampede protection', () => {
+  const apps: CacheApp[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+
+  it('runs the loader once for 500 concurrent misses in one process', async () => {
+    const app = await startCacheApp({ namespace: uniqueNamespace(), l2: { redis: redisUrl() } });
+    apps.push(app);
+    const calls = { count: 0 };
+    const loader = slowLoader({ id: 1 }, 50, calls);
+
+    const results = await Promise.all(Array.from({ length: 500 }, () => app.cache.getOrSet('cold', loader)));
+
+    expect(calls.count).toBe(1);
+    expect(results.every((result) => result.id === 1)).toBe(true);
+    expect(app.cache.stats.coalesced).toBe(499);
+  });
+
+  it('runs the loader once in total when two instances race on one cold key', async () => {
+    const namespace = uniqueNamespace();
+    const first = await startCacheApp({ namespace, l2: { redis: redisUrl() } });
+    const second = await startCacheApp({ namespace, l2: { redis: redisUrl() } });
+    apps.push(first, second);
+    const calls = { count: 0 };
+    const loader = slowLoader('loaded', 200, calls);
+
+    const results = await Promise.all([
+      ...Array.from({ length: 50 }, () => first.cache.getOrSet('race', loader)),
+      ...Array.from({ length: 50 }, () => second.cache.getOrSet('race', loader)),
+    ]);
+
+    expect(calls.count).toBe(1);
+    expect(new Set(results)).toEqual(new Set(['loaded']));
+  });
+
+  it('lets a waiter load itself when the lock holder never finishes (bounded wait)', async () => {
+    const namespace = uniqueNamespace();
+    const options = { namespace, l2: { redis: redisUrl(), lockWait: '300ms' as const } };
+    const holder = await startCacheApp(options);
+    const waiter = await startCacheApp(options);
+    apps.push(holder, waiter);
+    const never = new Promise<string>(() => undefined);
+    void holder.cache.getOrSet('stuck', () => never);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const started = Date.now();
+    const value = await waiter.cache.getOrSet('stuck', async () => 'own');
+
+    expect(value).toBe('own');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  it('never caches an error', async () => {
+    const app = await startCacheApp({ namespace: uniqueNamespace(), l2: { redis: redisUrl() } });
+    apps.push(app);
+    await expect(app.cache.getOrSet('flaky', async () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
+    expect(await app.cache.getOrSet('flaky', async () => 'ok')).toBe('ok');
+  });
+
+  it('lets the loader change ttl and tags or skip caching', async () => {
+    const app = await startCacheApp({ namespace: uniqueNamespace(), l2: { redis: redisUrl() } });
+    apps.push(app);
+    await app.cache.getOrSet('skipped', async (context) => {
+      context.skipCache();
+      return 1;
+    });
+    expect(await app.cache.has('skipped')).toBe(false);
+
+    await app.cache.getOrSet('tagged', async (context) => {
+      context.setTags(['late-tag']);
+      context.setTtl('1h');
+      return 2;
+    });
+    expect(await app.cache.get('tagged')).toBe(2);
+    await app.cache.invalidateTags('late-tag');
+    expect(await app.cache.get('tagged')).toBeUndefined();
+  });
+});
