@@ -1,0 +1,94 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+/** A throwaway redis-server started by a test; only what a test started is ever killed. */
+export interface RedisServerHandle {
+  port: number;
+  url: string;
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+  /** Stops and starts again on the same port (data is gone). */
+  restart(): Promise<void>;
+}
+
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of started) child.kill('SIGKILL');
+});
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/** Fails with an install hint when the binary is missing. */
+export function assertRedisServerInstalled(): void {
+  if (spawnSync('redis-server', ['--version']).error) {
+    throw new Error('redis-server not found: install it (apt-get install redis-server) or set REDIS_URL');
+  }
+}
+
+/** Spawns `redis-server` on a free port and waits until it answers PING. */
+export async function startRedisServer(options: { args?: string[] } = {}): Promise<RedisServerHandle> {
+  assertRedisServerInstalled();
+  const port = await freePort();
+  let child = await launch(port, options.args ?? []);
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child.pid;
+    },
+    stop: () => terminate(child),
+    async restart() {
+      await terminate(child);
+      child = await launch(port, options.args ?? []);
+    },
+  };
+}
+
+async function launch(port: number, args: string[]): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...args],
+    { stdio: 'ignore' },
+  );
+  started.add(child);
+  child.once('exit', () => started.delete(child));
+  await waitForPing(port);
+  return child;
+}
+
+async function waitForPing(port: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      if ((await client.ping()) === 'PONG') return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      client.disconnect();
+    }
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING within 10s`);
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
+  await exited;
+  clearTimeout(timer);
+}
