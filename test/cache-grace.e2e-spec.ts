@@ -1,3 +1,4 @@
+import type { LoaderContext } from 'nestjs-tiered-cache';
 import { startCacheApp, type CacheApp } from './support/cache-app.factory.js';
 import { redisUrl, uniqueNamespace } from './support/test-redis.js';
 
@@ -35,7 +36,12 @@ describe.each([
     await app.cache.getOrSet('slow', async () => 'old', options);
     await sleep(150);
 
-    const value = await app.cache.getOrSet('slow', () => sleep(300).then(() => 'new'), options);
+    const lateLoader = async (context: LoaderContext<string>): Promise<string> => {
+      await sleep(300);
+      context.setTtl('1h');
+      return 'new';
+    };
+    const value = await app.cache.getOrSet('slow', lateLoader, options);
     expect(value).toBe('old');
 
     await sleep(450);

@@ -32,6 +32,7 @@ describe('tag invalidation', () => {
       await sleep(50);
       const before = await commandsProcessed(probe);
       await app.cache.invalidateTags(tag);
+      await sleep(100);
       const after = await commandsProcessed(probe);
       // INFO itself is one command.
       return after - before - 1;
@@ -39,7 +40,7 @@ describe('tag invalidation', () => {
 
     it('issues the same number of Redis commands for 1 or 100,000 tagged entries, and every instance misses', async () => {
       const namespace = uniqueNamespace();
-      const writer = await startCacheApp({ namespace, l1: false, bus: false, l2: { redis: server.url } });
+      const writer = await startCacheApp({ namespace, l1: false, l2: { redis: server.url } });
       const reader = await startCacheApp({ namespace, l2: { redis: server.url } });
       apps.push(writer, reader);
       await writer.cache.set('single', 1, { tags: ['one'] });
@@ -50,11 +51,13 @@ describe('tag invalidation', () => {
       expect(await reader.cache.get('bulk:99999')).toBe(99_999);
       expect(await probe.dbsize()).toBeGreaterThan(100_000);
 
+      await writer.cache.invalidateTags('warm-up-loads-the-script');
       const forOne = await measureInvalidation(writer, 'one');
       const forMany = await measureInvalidation(writer, 'bulk');
 
       expect(forMany).toBe(forOne);
-      expect(forMany).toBeLessThanOrEqual(3);
+      // EVALSHA, then EXISTS and INCR inside the script, then PUBLISH to the other instances.
+      expect(forMany).toBeLessThanOrEqual(4);
       const sample = await reader.cache.getMany(['bulk:0', 'bulk:50000', 'bulk:99999']);
       expect(sample).toEqual([undefined, undefined, undefined]);
       expect(await reader.cache.get('single')).toBeUndefined();

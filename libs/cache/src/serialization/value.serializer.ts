@@ -23,6 +23,8 @@ const packr = new Packr({
   moreTypes: true,
   useBigIntExtension: true,
   int64AsType: 'bigint',
+  // NOTE: without this, decoded Buffers are views into the source bytes: mutating one would change L1.
+  copyBuffers: true,
 });
 
 /** Encodes a value for Redis (and for L1 copies); throws {@link CacheSerializationError} naming `key`. */
