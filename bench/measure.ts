@@ -9,8 +9,9 @@ export interface Measurement {
 const BATCH = 1_000;
 
 /**
- * Runs `operation` sequentially for `durationMs` after a warm-up; latency percentiles come from batches
- * of 1,000 operations (timing each sub-microsecond call alone would measure the clock).
+ * Runs `operation` sequentially for `durationMs` after a warm-up, awaiting only what returns a Promise;
+ * latency percentiles come from batches of 1,000 operations (timing each sub-microsecond call alone
+ * would measure the clock).
  */
 export async function measureSequential(name: string, operation: (index: number) => unknown, durationMs = 2_000): Promise<Measurement> {
   await runFor(operation, durationMs / 4);
@@ -20,7 +21,10 @@ export async function measureSequential(name: string, operation: (index: number)
   const deadline = started + BigInt(durationMs) * 1_000_000n;
   for (let now = started; now < deadline; ) {
     const batchStart = now;
-    for (let index = 0; index < BATCH; index += 1) await operation(operations + index);
+    for (let index = 0; index < BATCH; index += 1) {
+      const result = operation(operations + index);
+      if (result instanceof Promise) await result;
+    }
     operations += BATCH;
     now = process.hrtime.bigint();
     batchMicros.push(Number(now - batchStart) / 1_000 / BATCH);
@@ -47,7 +51,10 @@ export async function measureConcurrent(
 async function runFor(operation: (index: number) => unknown, durationMs: number): Promise<void> {
   const deadline = Date.now() + durationMs;
   for (let index = 0; Date.now() < deadline; index += BATCH) {
-    for (let offset = 0; offset < BATCH; offset += 1) await operation(index + offset);
+    for (let offset = 0; offset < BATCH; offset += 1) {
+      const result = operation(index + offset);
+      if (result instanceof Promise) await result;
+    }
   }
 }
 

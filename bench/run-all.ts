@@ -64,7 +64,13 @@ async function main(): Promise<void> {
   const l2Cache = l2Only.get(CacheService);
   const raw = await bare.getBuffer('bench:v1:{product:1}');
   for (let id = 0; id < KEYS; id += 1) await bare.set(`bare:${id}`, raw ?? '');
+  for (let id = 0; id < KEYS; id += 1) await bare.set(`bare-json:${id}`, JSON.stringify(product(id)));
   const bareGet = await measureConcurrent('bare ioredis GET', (index) => bare.getBuffer(`bare:${index % KEYS}`), CONCURRENCY);
+  const bareJson = await measureConcurrent(
+    'bare ioredis GET + JSON.parse',
+    async (index) => JSON.parse((await bare.get(`bare-json:${index % KEYS}`)) ?? 'null') as unknown,
+    CONCURRENCY,
+  );
   const l2Get = await measureConcurrent('CacheService.get L2 hit (L1 off)', (index) => l2Cache.get(`product:${index % KEYS}`), CONCURRENCY);
 
   process.stdout.write('\n');
@@ -77,7 +83,9 @@ async function main(): Promise<void> {
   report(l1Binary, lruAwaited);
   report(l1Write);
   report(bareGet);
+  report(bareJson);
   report(l2Get, bareGet);
+  report(l2Get, bareJson);
 
   bare.disconnect();
   await Promise.all([tiered.close(), l2Only.close()]);

@@ -109,6 +109,7 @@ export class CacheService {
       }
       this.stats.misses.l1 += 1;
     }
+    if (!this.tiered.l2) return Promise.resolve(undefined);
     return this.getFromL2<T>(key).then((found) => found?.value);
   }
 
@@ -218,18 +219,20 @@ export class CacheService {
   /** Stops background retries; called by the module on shutdown. */
   shutdown(): void {
     this.pending.stop();
+    this.tiered.l2?.stop();
   }
 
-  private async getFromL2<T>(key: string): Promise<{ value: T } | undefined> {
-    if (!this.tiered.l2) return undefined;
+  private getFromL2<T>(key: string): Promise<{ value: T } | undefined> {
+    if (!this.tiered.l2) return Promise.resolve(undefined);
     const position = this.tiered.position;
-    const found = await this.tiered.readL2(key);
-    if (found === undefined || found.freshUntil <= Date.now()) {
-      this.stats.misses.l2 += 1;
-      return undefined;
-    }
-    this.stats.hits.l2 += 1;
-    return { value: this.tiered.promote<T>(key, found, position) };
+    return this.tiered.readL2(key).then((found) => {
+      if (found === undefined || found.freshUntil <= Date.now()) {
+        this.stats.misses.l2 += 1;
+        return undefined;
+      }
+      this.stats.hits.l2 += 1;
+      return { value: this.tiered.promote<T>(key, found, position) };
+    });
   }
 
   private plan(options: SetOptions): EntryPlan {

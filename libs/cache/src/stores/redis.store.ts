@@ -42,22 +42,28 @@ export class RedisStore implements CacheStore {
     private readonly newTagTtl: number,
   ) {}
 
+  /** Stops background timers (module shutdown); the connection is closed by its owner. */
+  stop(): void {
+    this.breaker.stop();
+  }
+
   /** Whether the circuit breaker currently skips Redis. */
   get isUnavailable(): boolean {
     return this.breaker.isOpen;
   }
 
   /** The entry with its value still encoded, if present and valid for its tags. */
-  async read(key: string): Promise<EncodedEntry | undefined> {
-    const raw = await this.breaker.run(() => this.redis.getBuffer(this.layout.entry(key)));
-    return raw === null ? undefined : this.validate(decodeEnvelope(raw));
+  read(key: string): Promise<EncodedEntry | undefined> {
+    return this.breaker
+      .run(() => this.redis.getBuffer(this.layout.entry(key)))
+      .then((raw) => (raw === null ? undefined : this.validate(decodeEnvelope(raw))));
   }
 
   /** Like {@link read} for many keys, one round trip per slot. */
   async readMany(keys: readonly string[]): Promise<(EncodedEntry | undefined)[]> {
     const commands = keys.map((key): KeyedCommand => ['getBuffer', this.layout.entry(key)]);
-    const raws = await this.breaker.run(() => runBatch(this.redis, commands));
-    const entries = raws.map((raw) => (raw instanceof Uint8Array ? decodeEnvelope(raw) : undefined));
+    const raws = await this.breaker.run(() => runBatch(this.redis, commands), commands.length);
+    const entries = raws.map((raw) => (Buffer.isBuffer(raw) ? decodeEnvelope(raw) : undefined));
     return this.validateMany(entries);
   }
 
@@ -75,7 +81,7 @@ export class RedisStore implements CacheStore {
         ...this.tagLifetimeCommands(entry, ttl),
       );
     }
-    await this.breaker.run(() => runBatch(this.redis, commands));
+    await this.breaker.run(() => runBatch(this.redis, commands), commands.length);
   }
 
   /**
@@ -144,21 +150,23 @@ export class RedisStore implements CacheStore {
   /** Deletes entries together with their load locks, so a load in flight cannot write its stale result. */
   async delete(keys: readonly string[]): Promise<void> {
     const commands = keys.map((key): KeyedCommand => ['del', this.layout.entry(key), this.layout.lock(key)]);
-    await this.breaker.run(() => runBatch(this.redis, commands));
+    await this.breaker.run(() => runBatch(this.redis, commands), commands.length);
   }
 
   /** SCANs this namespace in batches and UNLINKs what it finds, on every master of a Cluster. */
   async clear(): Promise<void> {
     const nodes = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
-    await this.breaker.run(() => Promise.all(nodes.map((node) => this.clearNode(node))).then(() => undefined));
+    await Promise.all(nodes.map((node) => this.clearNode(node)));
   }
 
+  // NOTE: each SCAN step and UNLINK batch has its own deadline: clearing a big namespace is slow, not dead.
   private async clearNode(node: Redis): Promise<void> {
     let cursor = '0';
     do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', this.layout.namespacePattern, 'COUNT', SCAN_BATCH);
+      const [next, keys] = await this.breaker.run(() => node.scan(cursor, 'MATCH', this.layout.namespacePattern, 'COUNT', SCAN_BATCH));
       cursor = next;
-      if (keys.length > 0) await runBatch(node, keys.map((key): KeyedCommand => ['unlink', key]));
+      const unlinks = keys.map((key): KeyedCommand => ['unlink', key]);
+      if (unlinks.length > 0) await this.breaker.run(() => runBatch(node, unlinks), unlinks.length);
     } while (cursor !== '0');
   }
 
@@ -173,10 +181,10 @@ export class RedisStore implements CacheStore {
     });
   }
 
-  private async validate(entry: EncodedEntry | undefined): Promise<EncodedEntry | undefined> {
-    if (entry?.tags === undefined) return entry;
-    const versions = await this.readTagVersions(Object.keys(entry.tags));
-    return matchesVersions(entry.tags, versions) ? entry : undefined;
+  private validate(entry: EncodedEntry | undefined): EncodedEntry | undefined | Promise<EncodedEntry | undefined> {
+    const recorded = entry?.tags;
+    if (recorded === undefined) return entry;
+    return this.readTagVersions(Object.keys(recorded)).then((versions) => (matchesVersions(recorded, versions) ? entry : undefined));
   }
 
   private async validateMany(entries: (EncodedEntry | undefined)[]): Promise<(EncodedEntry | undefined)[]> {

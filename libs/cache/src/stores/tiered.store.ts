@@ -49,10 +49,20 @@ export class TieredStore {
   }
 
   /** Reads L2 without throwing: `undefined` on a miss, an invalid entry, or Redis trouble. */
-  async readL2(key: string): Promise<EncodedEntry | undefined> {
-    if (!this.l2) return undefined;
-    const entry = await this.guard('l2', 'get', () => this.l2!.read(key));
-    return entry === undefined || this.pending.blocks(key, entry.tags) ? undefined : entry;
+  readL2(key: string): Promise<EncodedEntry | undefined> {
+    if (!this.l2) return Promise.resolve(undefined);
+    const stop = this.stats.time('get', 'l2');
+    return this.l2.read(key).then(
+      (entry) => {
+        stop();
+        return entry === undefined || this.pending.blocks(key, entry.tags) ? undefined : entry;
+      },
+      (error: unknown) => {
+        stop();
+        this.recordFailure('get', error);
+        return undefined;
+      },
+    );
   }
 
   /** Reads many keys from L2 without throwing. */
@@ -187,12 +197,16 @@ export class TieredStore {
     try {
       return await run();
     } catch (error) {
-      this.stats.recordError(layer, operation);
-      this.logger.debug?.(`L2 ${operation} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.recordFailure(operation, error);
       return undefined;
     } finally {
       stop();
     }
+  }
+
+  private recordFailure(operation: TimedOperation, error: unknown): void {
+    this.stats.recordError('l2', operation);
+    this.logger.debug?.(`L2 ${operation} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
