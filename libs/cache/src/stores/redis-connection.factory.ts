@@ -54,6 +54,10 @@ export async function awaitReady(client: Redis | Cluster, timeout: number): Prom
 /** Closes a connection the module owns. */
 export async function closeConnection(connection: ManagedConnection): Promise<void> {
   if (!connection.owned) return;
+  if (connection.client.status !== 'ready') {
+    connection.client.disconnect();
+    return;
+  }
   try {
     await connection.client.quit();
   } catch {
