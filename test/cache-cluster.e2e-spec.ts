@@ -1,0 +1,83 @@
+import { Test } from '@nestjs/testing';
+import { CacheModule, CacheService } from 'nestjs-tiered-cache';
+import { Cluster } from 'ioredis';
+import type { INestApplicationContext } from '@nestjs/common';
+import { startRedisCluster, type RedisClusterHandle } from './support/redis-cluster.js';
+import { uniqueNamespace, waitFor } from './support/test-redis.js';
+
+describe('Redis Cluster', () => {
+  let cluster: RedisClusterHandle;
+  let admin: Cluster;
+  const apps: INestApplicationContext[] = [];
+  const connections: Cluster[] = [];
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster(3);
+    admin = new Cluster(cluster.nodes);
+  }, 60_000);
+  afterAll(async () => {
+    admin?.disconnect();
+    await cluster?.stop();
+  });
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+    connections.splice(0).forEach((connection) => connection.disconnect());
+  });
+
+  async function startInstance(namespace: string): Promise<CacheService> {
+    const connection = new Cluster(cluster.nodes);
+    connections.push(connection);
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheModule.forRoot({ namespace, l1: { max: 1_000, ttl: '1h' }, l2: { redis: connection } })],
+    }).compile();
+    const app = await moduleRef.init();
+    apps.push(app);
+    return app.get(CacheService);
+  }
+
+  it('reads, writes and batches across slots on three masters', async () => {
+    const namespace = uniqueNamespace();
+    const writer = await startInstance(namespace);
+    const reader = await startInstance(namespace);
+    const keys = Array.from({ length: 200 }, (_, index) => `item:${index}`);
+    await writer.setMany(keys.map((key, index) => ({ key, value: { index }, tags: [`group:${index % 7}`] })));
+
+    expect(await reader.getMany(keys)).toEqual(keys.map((_, index) => ({ index })));
+    const masters = admin.nodes('master');
+    const perNode = await Promise.all(masters.map((node) => node.dbsize()));
+    expect(perNode.filter((count) => count > 0)).toHaveLength(3);
+  });
+
+  it('invalidates tags, propagates over the bus and clears every master', async () => {
+    const namespace = uniqueNamespace();
+    const writer = await startInstance(namespace);
+    const reader = await startInstance(namespace);
+    await writer.setMany(Array.from({ length: 50 }, (_, index) => ({ key: `k${index}`, value: index, tags: ['all'] })));
+    expect(await reader.get('k7')).toBe(7);
+
+    await writer.set('k7', 'changed');
+    await waitFor(async () => (await reader.get('k7')) === 'changed', { timeout: 2_000 });
+    await writer.invalidateTags('all');
+    await waitFor(async () => (await reader.get('k8')) === undefined, { timeout: 2_000 });
+
+    await writer.set('survivor', 1);
+    await writer.clear();
+    await waitFor(async () => (await reader.get('survivor')) === undefined, { timeout: 2_000 });
+    const leftovers = await Promise.all(admin.nodes('master').map((node) => node.keys(`${namespace}:*`)));
+    expect(leftovers.flat()).toEqual([]);
+  });
+
+  it('runs one loader for two instances racing on a cold key', async () => {
+    const namespace = uniqueNamespace();
+    const [first, second] = [await startInstance(namespace), await startInstance(namespace)];
+    let calls = 0;
+    const loader = async (): Promise<string> => {
+      calls += 1;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      return 'once';
+    };
+    const results = await Promise.all([first.getOrSet('cold', loader), second.getOrSet('cold', loader)]);
+    expect(results).toEqual(['once', 'once']);
+    expect(calls).toBe(1);
+  });
+});
