@@ -37,7 +37,9 @@ describe('L1 coherence across processes', () => {
     ];
     for (const [label, change, expected] of changes) {
       await a.call('setTagged', 'k', `old-${label}`, 'group');
-      for (const reader of readers) expect(await reader.call('get', 'k')).toBe(`old-${label}`);
+      for (const reader of readers) {
+        await waitFor(async () => (await reader.call('get', 'k')) === `old-${label}`, { timeout: 2_000 });
+      }
       await change();
       for (const reader of readers) {
         await waitFor(async () => ((await reader.call('get', 'k')) ?? null) === expected, { timeout: 2_000 });
