@@ -1,7 +1,8 @@
 import type { CacheService } from '../cache.service.js';
 import type { CacheEvictOptions } from './cache-decorator.types.js';
-import { CacheDecoratorError, type CacheOperation, type OperationSite, type OriginalMethod } from './cache-operation.js';
+import { CacheDecoratorError, type OriginalMethod } from './cache-operation.js';
 import { compileTags } from './compiled-keys.js';
+import { CompiledOperation } from './compiled-operation.js';
 
 interface CompiledCacheEvict {
   keys: (args: readonly unknown[]) => string[];
@@ -10,23 +11,8 @@ interface CompiledCacheEvict {
 }
 
 /** `@CacheEvict`: removes keys, tags or the namespace after the method succeeds (or before it runs). */
-export class CacheEvictOperation implements CacheOperation {
-  readonly location: string;
-  private compiled: CompiledCacheEvict | undefined;
-
-  constructor(
-    private readonly site: OperationSite,
-    private readonly options: CacheEvictOptions,
-  ) {
-    this.location = `${site.className}.${site.methodName}`;
-  }
-
-  compile(): void {
-    this.compiled ??= this.build();
-  }
-
-  async invoke(cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
-    const compiled = this.compiled ?? (this.compiled = this.build());
+export class CacheEvictOperation extends CompiledOperation<CacheEvictOptions, CompiledCacheEvict> {
+  protected async run(compiled: CompiledCacheEvict, cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
     if (this.options.beforeInvocation) await this.evict(cache, compiled, args);
     const result = await method.apply(thisArg, args);
     if (!this.options.beforeInvocation) await this.evict(cache, compiled, args);
@@ -38,7 +24,7 @@ export class CacheEvictOperation implements CacheOperation {
     await Promise.all([cache.delete(...compiled.keys(args)), cache.invalidateTags(...compiled.tags(args))]);
   }
 
-  private build(): CompiledCacheEvict {
+  protected build(): CompiledCacheEvict {
     const { site, options } = this;
     const keyTemplates = [...(options?.key === undefined ? [] : [options.key]), ...(options?.keys ?? [])];
     if (options?.all && keyTemplates.length > 0) {

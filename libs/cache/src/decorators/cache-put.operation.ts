@@ -1,8 +1,9 @@
 import type { CacheService } from '../cache.service.js';
 import type { KeyBuilder } from '../keys/key-template.js';
 import type { CachePutOptions } from './cache-decorator.types.js';
-import { CacheDecoratorError, type CacheOperation, type OperationSite, type OriginalMethod } from './cache-operation.js';
+import { CacheDecoratorError, type OriginalMethod } from './cache-operation.js';
 import { compileKey, compileTags, decoratorDuration } from './compiled-keys.js';
+import { CompiledOperation } from './compiled-operation.js';
 
 interface CompiledCachePut {
   key: KeyBuilder;
@@ -13,23 +14,8 @@ interface CompiledCachePut {
 }
 
 /** `@CachePut`: write-through; the method always runs, then its result replaces the cached entry. */
-export class CachePutOperation implements CacheOperation {
-  readonly location: string;
-  private compiled: CompiledCachePut | undefined;
-
-  constructor(
-    private readonly site: OperationSite,
-    private readonly options: CachePutOptions,
-  ) {
-    this.location = `${site.className}.${site.methodName}`;
-  }
-
-  compile(): void {
-    this.compiled ??= this.build();
-  }
-
-  async invoke(cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
-    const compiled = this.compiled ?? (this.compiled = this.build());
+export class CachePutOperation extends CompiledOperation<CachePutOptions, CompiledCachePut> {
+  protected async run(compiled: CompiledCachePut, cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
     const result = await method.apply(thisArg, args);
     if (result === undefined || compiled.unless?.(result, ...args)) return result;
     await cache.put(compiled.key(args), result, {
@@ -40,7 +26,7 @@ export class CachePutOperation implements CacheOperation {
     return result;
   }
 
-  private build(): CompiledCachePut {
+  protected build(): CompiledCachePut {
     const { site, options } = this;
     if (options?.key === undefined) throw new CacheDecoratorError(this.location, '@CachePut needs a `key`');
     return {

@@ -2,8 +2,9 @@ import type { CacheService } from '../cache.service.js';
 import type { KeyBuilder } from '../keys/key-template.js';
 import type { LoaderContext } from '../read-through/loader-context.js';
 import type { CacheableOptions } from './cache-decorator.types.js';
-import { CacheDecoratorError, type CacheOperation, type OperationSite, type OriginalMethod } from './cache-operation.js';
+import { CacheDecoratorError, type OriginalMethod } from './cache-operation.js';
 import { compileKey, compileTags, decoratorDuration } from './compiled-keys.js';
+import { CompiledOperation } from './compiled-operation.js';
 
 const DEFAULT_NULL_TTL = 60_000;
 
@@ -22,23 +23,8 @@ interface CompiledCacheable {
 }
 
 /** `@Cacheable`: a fresh hit skips the method; a miss runs it once per key across instances. */
-export class CacheableOperation implements CacheOperation {
-  readonly location: string;
-  private compiled: CompiledCacheable | undefined;
-
-  constructor(
-    private readonly site: OperationSite,
-    private readonly options: CacheableOptions,
-  ) {
-    this.location = `${site.className}.${site.methodName}`;
-  }
-
-  compile(): void {
-    this.compiled ??= this.build();
-  }
-
-  invoke(cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
-    const compiled = this.compiled ?? (this.compiled = this.build());
+export class CacheableOperation extends CompiledOperation<CacheableOptions, CompiledCacheable> {
+  protected run(compiled: CompiledCacheable, cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
     if (compiled.condition !== undefined && !compiled.condition(...args)) return method.apply(thisArg, args);
     const key = compiled.key(args);
     const hit = compiled.useL1 ? cache.peekFresh(key) : undefined;
@@ -75,7 +61,7 @@ export class CacheableOperation implements CacheOperation {
     return compiled.unless === undefined || !compiled.unless(result, ...args);
   }
 
-  private build(): CompiledCacheable {
+  protected build(): CompiledCacheable {
     const { site, options } = this;
     if (options === null || typeof options !== 'object') throw new CacheDecoratorError(this.location, 'options must be an object');
     return {

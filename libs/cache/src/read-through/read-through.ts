@@ -32,6 +32,16 @@ interface StaleValue<T> {
   createdAt: number;
 }
 
+/** One load, once the caches have been consulted. */
+interface LoadAttempt<T> {
+  key: string;
+  loader: Loader<T>;
+  plan: ReadThroughPlan;
+  stale: StaleValue<T> | undefined;
+  tags: TagSnapshot;
+  lockToken: string | undefined;
+}
+
 const LOCK_HELD = Symbol('lock held');
 const TIMED_OUT = Symbol('timed out');
 const FIRST_POLL_DELAY = 10;
@@ -110,18 +120,12 @@ export class ReadThrough {
         lockToken = lock;
       }
     }
-    return this.runLoader(key, loader, plan, stale, tags, lockToken);
+    return this.runLoader({ key, loader, plan, stale, tags, lockToken });
   }
 
-  private async runLoader<T>(
-    key: string,
-    loader: Loader<T>,
-    plan: ReadThroughPlan,
-    stale: StaleValue<T> | undefined,
-    tags: TagSnapshot,
-    lockToken: string | undefined,
-  ): Promise<T> {
-    const loading = this.loadAndStore(key, loader, plan, stale, tags, lockToken);
+  private async runLoader<T>(attempt: LoadAttempt<T>): Promise<T> {
+    const { key, plan, stale } = attempt;
+    const loading = this.loadAndStore(attempt);
     try {
       if (!stale || plan.timeout === undefined) return await loading;
       const outcome = await raceTimeout(loading, plan.timeout);
@@ -134,14 +138,7 @@ export class ReadThrough {
     }
   }
 
-  private async loadAndStore<T>(
-    key: string,
-    loader: Loader<T>,
-    plan: ReadThroughPlan,
-    stale: StaleValue<T> | undefined,
-    tags: TagSnapshot,
-    lockToken: string | undefined,
-  ): Promise<T> {
+  private async loadAndStore<T>({ key, loader, plan, stale, tags, lockToken }: LoadAttempt<T>): Promise<T> {
     const context = new LoaderContextState<T>(key, stale?.value, { ttl: plan.ttl, grace: plan.grace, tags: plan.tags, l1: plan.l1 });
     const stop = this.stats.time('load', 'loader');
     this.stats.loads += 1;

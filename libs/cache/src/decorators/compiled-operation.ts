@@ -1,0 +1,29 @@
+import type { CacheService } from '../cache.service.js';
+import type { CacheOperation, OperationSite, OriginalMethod } from './cache-operation.js';
+
+/** Shared shape of the decorators' operations: options compiled once, at startup or on first call. */
+export abstract class CompiledOperation<Options, Compiled> implements CacheOperation {
+  readonly location: string;
+  private compiled: Compiled | undefined;
+
+  constructor(
+    protected readonly site: OperationSite,
+    protected readonly options: Options,
+  ) {
+    this.location = `${site.className}.${site.methodName}`;
+  }
+
+  compile(): void {
+    this.compiled ??= this.build();
+  }
+
+  invoke(cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
+    return this.run(this.compiled ?? (this.compiled = this.build()), cache, method, thisArg, args);
+  }
+
+  /** Validates the options; throws a `CacheDecoratorError` naming {@link location}. */
+  protected abstract build(): Compiled;
+
+  /** Runs one call through the cache. */
+  protected abstract run(compiled: Compiled, cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown>;
+}
