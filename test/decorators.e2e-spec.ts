@@ -94,10 +94,26 @@ class PerRequestService {
   }
 }
 
+@Injectable({ scope: Scope.TRANSIENT })
+class TransientService {
+  static calls = 0;
+
+  @Cacheable({ key: 'transient:{0}' })
+  async value(id: string): Promise<string> {
+    TransientService.calls += 1;
+    return id;
+  }
+}
+
+@Injectable()
+class TransientConsumer {
+  constructor(readonly transient: TransientService) {}
+}
+
 async function start(namespace: string) {
   @Module({
     imports: [CacheModule.forRoot({ namespace, l2: { redis: redisUrl() } })],
-    providers: [ProductsService, PerRequestService],
+    providers: [ProductsService, PerRequestService, TransientService, TransientConsumer],
     controllers: [ItemsController],
   })
   class AppModule {}
@@ -218,6 +234,15 @@ describe('cache decorators', () => {
     await first.value('a');
     await second.value('a');
     expect(PerRequestService.calls).toBe(1);
+  });
+
+  it('caches transient providers', async () => {
+    TransientService.calls = 0;
+    const { transient } = app.get(TransientConsumer);
+    const another = await app.resolve(TransientService);
+    await transient.value('a');
+    await another.value('a');
+    expect(TransientService.calls).toBe(1);
   });
 
   it('runs the plain method, uncached, on an instance built with new outside Nest', async () => {
