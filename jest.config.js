@@ -18,5 +18,6 @@ export default {
   },
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   testTimeout: 30_000,
 };

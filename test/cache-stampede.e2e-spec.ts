@@ -1,5 +1,5 @@
 import { startCacheApp, type CacheApp } from './support/cache-app.factory.js';
-import { redisUrl, uniqueNamespace } from './support/test-redis.js';
+import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
 
 function slowLoader<T>(value: T, milliseconds: number, calls: { count: number }): () => Promise<T> {
   return async () => {
@@ -67,6 +67,24 @@ describe('stampede protection', () => {
     apps.push(app);
     await expect(app.cache.getOrSet('flaky', async () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
     expect(await app.cache.getOrSet('flaky', async () => 'ok')).toBe('ok');
+  });
+
+  it('bypasses and rewrites the cache inside refreshing(fn)', async () => {
+    const namespace = uniqueNamespace();
+    const app = await startCacheApp({ namespace, l2: { redis: redisUrl() } });
+    const other = await startCacheApp({ namespace, l2: { redis: redisUrl() } });
+    apps.push(app, other);
+    let version = 1;
+    const loader = async (): Promise<number> => version;
+    await app.cache.getOrSet('warm', loader);
+    expect(await other.cache.getOrSet('warm', loader)).toBe(1);
+    version = 2;
+    expect(await app.cache.getOrSet('warm', loader)).toBe(1);
+
+    expect(await app.cache.refreshing(() => app.cache.getOrSet('warm', loader))).toBe(2);
+
+    expect(await app.cache.getOrSet('warm', async () => 3)).toBe(2);
+    await waitFor(async () => (await other.cache.get('warm')) === 2, { timeout: 2_000 });
   });
 
   it('lets the loader change ttl and tags or skip caching', async () => {

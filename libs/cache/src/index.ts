@@ -20,7 +20,6 @@ export type {
   L1Options,
   L2Options,
   RedisConnectionOption,
-  WriteBehindOptions,
 } from './options/cache-options.interface.js';
 export { InvalidCacheOptionError, type Duration } from './options/duration.parser.js';
 export type { LoaderContext } from './read-through/loader-context.js';

@@ -37,20 +37,6 @@ export interface BusOptions {
   maxStaleness?: Duration;
 }
 
-/** Write-behind queue (BullMQ). */
-export interface WriteBehindOptions {
-  /** The queue's Redis (wants `maxmemory-policy noeviction`). */
-  redis: RedisConnectionOption;
-  /** Default delay before persisting. */
-  delay?: Duration;
-  /** Total tries per write. */
-  attempts?: number;
-  /** Jobs persisted in parallel. */
-  concurrency?: number;
-  /** Persist pending writes on graceful shutdown instead of leaving them for the next instance. */
-  flushOnShutdown?: boolean;
-}
-
 /** Options of {@link CacheModule.forRoot}. */
 export interface CacheModuleOptions {
   /** Prefix of every key this app writes; matches `[A-Za-z0-9_.-]+`. */
@@ -65,8 +51,6 @@ export interface CacheModuleOptions {
   l2?: L2Options | false;
   /** Invalidation bus (on when L2 is on), or `false` for a single-instance app. */
   bus?: BusOptions | false;
-  /** Write-behind queue settings. */
-  writeBehind?: WriteBehindOptions;
   /** Register the module globally. Default `false`. */
   isGlobal?: boolean;
 }
