@@ -3,7 +3,7 @@ class SummaryReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
     const line = `tests: ${results.numPassedTests} passed, ${results.numFailedTests} failed`;
-    process.stdout.write(`${skipped > 0 ? `${line}, ${skipped} skipped` : line}\n`);
+    process.stderr.write(`${skipped > 0 ? `${line}, ${skipped} skipped` : line}\n`);
   }
 }
 module.exports = SummaryReporter;
