@@ -77,6 +77,7 @@ class ItemsController {
   @Get(':id')
   @SetMetadata('role', 'reader')
   @Cacheable({ key: 'item:{0}' })
+  @SetMetadata('applied-below', true)
   async item(id: string): Promise<string> {
     this.calls += 1;
     return `item ${id}`;
@@ -220,6 +221,7 @@ describe('cache decorators', () => {
     expect(ProductsService.prototype.findOne.name).toBe('findOne');
     const reflector = app.get(Reflector);
     expect(reflector.get('role', ItemsController.prototype.item)).toBe('reader');
+    expect(reflector.get('applied-below', ItemsController.prototype.item)).toBe(true);
     expect(Reflect.getMetadata('path', ItemsController.prototype.item)).toBe(':id');
     const controller = app.get(ItemsController);
     await controller.item('1');
