@@ -83,6 +83,21 @@ function summarize(name: string, opsPerSecond: number, samples: number[]): Measu
   return { name, opsPerSecond, p50Microseconds: at(0.5), p99Microseconds: at(0.99) };
 }
 
+/** A benchmark case: how to measure it once. */
+export type BenchCase = () => Promise<Measurement>;
+
+/**
+ * Measures every case `rounds` times, round-robin (so drift in machine load and JIT state hits all
+ * cases alike), and keeps each case's median round by throughput.
+ */
+export async function measureInterleaved(cases: readonly BenchCase[], rounds = 3): Promise<Measurement[]> {
+  const samples: Measurement[][] = cases.map(() => []);
+  for (let round = 0; round < rounds; round += 1) {
+    for (const [index, run] of cases.entries()) samples[index].push(await run());
+  }
+  return samples.map((runs) => [...runs].sort((a, b) => a.opsPerSecond - b.opsPerSecond)[Math.floor(runs.length / 2)]);
+}
+
 /** Prints a case and its ratio to a baseline measured in the same run. */
 export function report(measurement: Measurement, baseline?: Measurement): void {
   const ratio = baseline ? `  ${(measurement.opsPerSecond / baseline.opsPerSecond).toFixed(2)}x ${baseline.name}` : '';

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Cacheable, CacheModule, CacheService, type CacheModuleOptions } from 'nestjs-tiered-cache';
 import { startBenchRedis } from './bench-redis.js';
-import { measureConcurrent, measureSequential, report } from './measure.js';
+import { measureConcurrent, measureInterleaved, measureSequential, report } from './measure.js';
 
 const KEYS = 1_000;
 const CONCURRENCY = 64;
@@ -39,24 +39,25 @@ async function startApp(options: CacheModuleOptions): Promise<INestApplicationCo
 
 async function main(): Promise<void> {
   const redis = await startBenchRedis();
-  process.stdout.write(`node ${process.version}, ${KEYS} keys, L2 at ${CONCURRENCY} concurrent calls\n\n`);
+  process.stdout.write(`node ${process.version}, ${KEYS} keys, L2 at ${CONCURRENCY} concurrent calls; median of 3 interleaved rounds\n`);
 
   const lru = new LRUCache<string, object>({ max: 10_000, ttl: 60_000 });
   for (let id = 0; id < KEYS; id += 1) lru.set(`product:${id}`, product(id));
-  const lruSync = await measureSequential('bare lru-cache get (sync)', (index) => lru.get(`product:${index % KEYS}`));
-  const lruAwaited = await measureSequential('bare lru-cache get (awaited)', async (index) => lru.get(`product:${index % KEYS}`));
 
   const tiered = await startApp({ namespace: 'bench', l1: { max: 10_000, ttl: '1h' }, l2: { redis: redis.url } });
   const cache = tiered.get(CacheService);
   const products = tiered.get(ProductsService);
   for (let id = 0; id < KEYS; id += 1) await cache.set(`product:${id}`, product(id), { ttl: '1h' });
   for (let id = 0; id < KEYS; id += 1) await cache.set(`binary:${id}`, { id, bytes: Buffer.alloc(64, id) }, { ttl: '1h' });
-  const l1Get = await measureSequential('CacheService.get L1 hit', (index) => cache.get(`product:${index % KEYS}`));
-  const l1GetOrSet = await measureSequential('CacheService.getOrSet L1 hit', (index) =>
-    cache.getOrSet(`product:${index % KEYS}`, async () => product(index)),
-  );
-  const l1Decorated = await measureSequential('@Cacheable L1 hit', (index) => products.findOne(index % KEYS));
-  const l1Binary = await measureSequential('CacheService.get L1 hit, Buffer value (copied)', (index) => cache.get(`binary:${index % KEYS}`));
+
+  const [lruSync, lruAwaited, l1Get, l1GetOrSet, l1Decorated, l1Binary] = await measureInterleaved([
+    () => measureSequential('bare lru-cache get (sync)', (index) => lru.get(`product:${index % KEYS}`)),
+    () => measureSequential('bare lru-cache get (awaited)', async (index) => lru.get(`product:${index % KEYS}`)),
+    () => measureSequential('CacheService.get L1 hit', (index) => cache.get(`product:${index % KEYS}`)),
+    () => measureSequential('CacheService.getOrSet L1 hit', (index) => cache.getOrSet(`product:${index % KEYS}`, async () => product(index))),
+    () => measureSequential('@Cacheable L1 hit', (index) => products.findOne(index % KEYS)),
+    () => measureSequential('CacheService.get L1 hit, Buffer value (copied)', (index) => cache.get(`binary:${index % KEYS}`)),
+  ]);
   const l1Write = await measureSequential('CacheService.set (L1 + L2)', (index) => cache.set(`write:${index % KEYS}`, product(index)), 1_000);
 
   const bare = new Redis(redis.url);
@@ -65,13 +66,16 @@ async function main(): Promise<void> {
   const raw = await bare.getBuffer('bench:v1:{product:1}');
   for (let id = 0; id < KEYS; id += 1) await bare.set(`bare:${id}`, raw ?? '');
   for (let id = 0; id < KEYS; id += 1) await bare.set(`bare-json:${id}`, JSON.stringify(product(id)));
-  const bareGet = await measureConcurrent('bare ioredis GET', (index) => bare.getBuffer(`bare:${index % KEYS}`), CONCURRENCY);
-  const bareJson = await measureConcurrent(
-    'bare ioredis GET + JSON.parse',
-    async (index) => JSON.parse((await bare.get(`bare-json:${index % KEYS}`)) ?? 'null') as unknown,
-    CONCURRENCY,
-  );
-  const l2Get = await measureConcurrent('CacheService.get L2 hit (L1 off)', (index) => l2Cache.get(`product:${index % KEYS}`), CONCURRENCY);
+  const [bareGet, bareJson, l2Get] = await measureInterleaved([
+    () => measureConcurrent('bare ioredis GET', (index) => bare.getBuffer(`bare:${index % KEYS}`), CONCURRENCY),
+    () =>
+      measureConcurrent(
+        'bare ioredis GET + JSON.parse',
+        async (index) => JSON.parse((await bare.get(`bare-json:${index % KEYS}`)) ?? 'null') as unknown,
+        CONCURRENCY,
+      ),
+    () => measureConcurrent('CacheService.get L2 hit (L1 off)', (index) => l2Cache.get(`product:${index % KEYS}`), CONCURRENCY),
+  ]);
 
   process.stdout.write('\n');
   report(lruSync);

@@ -93,17 +93,16 @@ export class CacheService {
    */
   peekFresh<T>(key: string): CacheEntry<T> | undefined {
     if (this.l1 === undefined || this.refreshScope.isActive) return undefined;
-    const entry = this.l1.peek<T>(key);
-    if (entry === undefined || entry.freshUntil <= Date.now()) return undefined;
-    this.stats.hits.l1 += 1;
+    const entry = this.l1.peekFresh<T>(key);
+    if (entry !== undefined) this.stats.hits.l1 += 1;
     return entry;
   }
 
   /** The fresh value, or `undefined`: L1 first, then L2 (promoting to L1). */
   get<T>(key: string): Promise<T | undefined> {
     if (this.l1 !== undefined) {
-      const entry = this.l1.peek<T>(key);
-      if (entry !== undefined && entry.freshUntil > Date.now()) {
+      const entry = this.l1.peekFresh<T>(key);
+      if (entry !== undefined) {
         this.stats.hits.l1 += 1;
         return Promise.resolve(entry.value);
       }
@@ -115,8 +114,7 @@ export class CacheService {
 
   /** Whether a fresh value is cached. */
   async has(key: string): Promise<boolean> {
-    const entry = this.l1?.peek(key);
-    if (entry !== undefined && entry.freshUntil > Date.now()) return true;
+    if (this.l1?.peekFresh(key) !== undefined) return true;
     return (await this.getFromL2(key)) !== undefined;
   }
 
@@ -154,24 +152,24 @@ export class CacheService {
 
   private readOrLoad<T>(key: string, loader: Loader<T>, options: GetOrSetOptions, plan: ReadThroughPlan | undefined): Promise<T> {
     const refreshing = this.refreshScope.isActive;
-    const useL1 = !refreshing && plan?.l1 !== false;
-    const entry = useL1 ? this.l1?.peek<T>(key) : undefined;
-    if (entry !== undefined && entry.freshUntil > Date.now()) {
+    const useL1 = !refreshing && plan?.l1 !== false && this.l1 !== undefined;
+    const entry = useL1 ? this.l1!.peekFresh<T>(key) : undefined;
+    if (entry !== undefined) {
       this.stats.hits.l1 += 1;
       return Promise.resolve(entry.value);
     }
-    if (this.l1 !== undefined && useL1) this.stats.misses.l1 += 1;
-    return this.readThrough.load(key, loader, plan ?? this.readThroughPlan(options), entry, refreshing);
+    if (useL1) this.stats.misses.l1 += 1;
+    const stale = useL1 ? this.l1!.peek<T>(key) : undefined;
+    return this.readThrough.load(key, loader, plan ?? this.readThroughPlan(options), stale, refreshing);
   }
 
   /** Values in the order of `keys` (`undefined` where missing); one round trip per tier (per slot on Cluster). */
   async getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
-    const now = Date.now();
     const values = new Array<T | undefined>(keys.length);
     const missing: number[] = [];
     keys.forEach((key, index) => {
-      const entry = this.l1?.peek<T>(key);
-      if (entry !== undefined && entry.freshUntil > now) values[index] = entry.value;
+      const entry = this.l1?.peekFresh<T>(key);
+      if (entry !== undefined) values[index] = entry.value;
       else missing.push(index);
     });
     this.stats.hits.l1 += keys.length - missing.length;

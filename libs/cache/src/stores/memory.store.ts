@@ -11,6 +11,8 @@ interface MemoryRecord extends CacheEntry {
   size: number;
 }
 
+const ALLOW_STALE = { allowStale: true } as const;
+
 /** Settings of the in-process tier, durations in milliseconds. */
 export interface MemoryStoreOptions {
   max: number;
@@ -40,6 +42,9 @@ export class MemoryStore implements CacheStore {
         ? {}
         : { maxSize: options.maxBytes, sizeCalculation: (record, key) => record.size + key.length }),
       ttl: options.ttl,
+      // NOTE: the lru-cache TTL is the entry's freshness, so a hit needs no clock read of ours; entries
+      // past it stay readable (as stale, for grace) until their stale-until or eviction.
+      noDeleteOnStaleGet: true,
       dispose: (_record, _key, reason) => {
         if (reason === 'evict' || reason === 'expire') stats.recordEviction(reason);
       },
@@ -56,10 +61,20 @@ export class MemoryStore implements CacheStore {
     return this.lru.calculatedSize;
   }
 
-  /** Synchronous read for the hit path: the valid entry (fresh or stale) or `undefined`. */
-  peek<T>(key: string): CacheEntry<T> | undefined {
+  /** Synchronous read for the hit path: the fresh, valid entry or `undefined`. */
+  peekFresh<T>(key: string): CacheEntry<T> | undefined {
     const record = this.lru.get(key);
-    if (record === undefined) return undefined;
+    return record === undefined ? undefined : this.validRecord<T>(key, record);
+  }
+
+  /** The valid entry, fresh or still within its grace, or `undefined`. */
+  peek<T>(key: string): CacheEntry<T> | undefined {
+    const record = this.lru.get(key, ALLOW_STALE);
+    if (record === undefined || record.staleUntil <= Date.now()) return undefined;
+    return this.validRecord<T>(key, record);
+  }
+
+  private validRecord<T>(key: string, record: MemoryRecord): CacheEntry<T> | undefined {
     if (record.tags !== undefined && !this.invalidations.tagsCurrent(record.tags)) {
       this.lru.delete(key);
       return undefined;
@@ -72,8 +87,9 @@ export class MemoryStore implements CacheStore {
   store<T>(key: string, entry: CacheEntry, bytes: Uint8Array): T {
     const copy = deserialize<T>(bytes);
     const frozen = deepFreeze(copy);
-    const ttl = Math.min(this.ttlCap, entry.staleUntil - Date.now());
-    if (ttl <= 0) return copy;
+    const now = Date.now();
+    const ttl = Math.min(this.ttlCap, entry.freshUntil - now);
+    if (ttl <= 0 || entry.staleUntil <= now) return frozen ? copy : deserialize<T>(bytes);
     const record: MemoryRecord = {
       ...entry,
       value: frozen ? copy : undefined,
