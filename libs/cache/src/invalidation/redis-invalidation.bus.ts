@@ -37,6 +37,7 @@ export class RedisInvalidationBus implements InvalidationBus {
   private staleTimer: NodeJS.Timeout | undefined;
   private subscribedOnce = false;
   private connected = false;
+  private stopped = false;
 
   constructor(
     private readonly settings: RedisBusSettings,
@@ -72,6 +73,7 @@ export class RedisInvalidationBus implements InvalidationBus {
 
   /** Stops timers; connections are closed by their owner. */
   stop(): void {
+    this.stopped = true;
     clearTimeout(this.retryTimer);
     clearTimeout(this.staleTimer);
   }
@@ -127,7 +129,7 @@ export class RedisInvalidationBus implements InvalidationBus {
   }
 
   private onSubscriberLost(): void {
-    if (!this.connected) return;
+    if (!this.connected || this.stopped) return;
     this.connected = false;
     const { maxStaleness } = this.settings;
     this.l1?.capTtl(maxStaleness);
