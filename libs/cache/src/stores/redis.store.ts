@@ -4,26 +4,9 @@ import { decodeEnvelope, encodeEnvelope, type EncodedEntry } from '../serializat
 import { deserialize, serialize } from '../serialization/value.serializer.js';
 import type { CacheEntry, CacheStore } from './cache-entry.interface.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import { LuaScript } from './lua-script.js';
 import { runBatch, type KeyedCommand } from './redis-batch.js';
+import { INVALIDATE_TAG, RELEASE_LOCK, SET_IF_LOCKED } from './redis-scripts.js';
 import type { RedisKeyLayout } from './redis-key.layout.js';
-
-// NOTE: a tag version key that expired and is re-created starts at a random value, never at a number
-// an older entry may have recorded, so an invalidated entry cannot become valid again.
-const INVALIDATE_TAG = new LuaScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCR', KEYS[1]) end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return tonumber(ARGV[1])`);
-
-const SET_IF_LOCKED = new LuaScript(`
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-redis.call('DEL', KEYS[2])
-return 1`);
-
-const RELEASE_LOCK = new LuaScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`);
 
 const SCAN_BATCH = 500;
 const RANDOM_VERSION_FLOOR = 1_000_000;
