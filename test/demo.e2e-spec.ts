@@ -9,11 +9,17 @@ import { seedProducts } from '../apps/demo/src/products/seed-products.js';
 import { freePort } from './support/redis-server.js';
 import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
 
-interface Stats {
-  queries: number;
+interface ProductBody {
+  id: number;
+  name: string;
+  category: string;
+  price: number;
 }
 
-async function startInstance(config: DemoConfig, database: Database): Promise<INestApplication> {
+/** Cross-instance L1 invalidation travels over pub/sub: other instances see a write within this time. */
+const PROPAGATION = { timeout: 2_000 };
+
+async function startInstance(config: DemoConfig, database?: Database): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({ imports: [DemoModule.forRoot(config, database)] }).compile();
   const app = moduleRef.createNestApplication({ logger: ['error'] });
   await app.init();
@@ -22,96 +28,157 @@ async function startInstance(config: DemoConfig, database: Database): Promise<IN
 
 async function queries(app: INestApplication): Promise<number> {
   const response = await request(app.getHttpServer()).get('/stats').expect(200);
-  return (response.body as Stats).queries;
+  return (response.body as { queries: number }).queries;
 }
 
-describe('demo catalogue', () => {
-  let database: PgliteDatabase;
+async function product(app: INestApplication, id: number): Promise<request.Response> {
+  return request(app.getHttpServer()).get(`/products/${id}`);
+}
+
+async function listOf(app: INestApplication, category: string): Promise<ProductBody[]> {
+  const response = await request(app.getHttpServer()).get('/products').query({ category }).expect(200);
+  return response.body as ProductBody[];
+}
+
+function expectJsonError(response: request.Response, status: number): void {
+  expect(response.status).toBe(status);
+  expect(response.headers['content-type']).toMatch(/application\/json/);
+  expect(response.body).toMatchObject({ statusCode: status, message: expect.any(String) });
+}
+
+// One PGlite for the file (it takes seconds to start): the two catalogue instances share it like two
+// processes share a PostgreSQL server.
+let database: PgliteDatabase;
+
+beforeAll(async () => {
+  database = new PgliteDatabase();
+  expect(await seedProducts(database, 10_000)).toBe(10_000);
+}, 60_000);
+
+afterAll(async () => {
+  await database?.close();
+});
+
+describe('demo catalogue, two instances on one Redis and one database', () => {
+  let config: DemoConfig;
   let first: INestApplication;
   let second: INestApplication;
 
   beforeAll(async () => {
-    database = new PgliteDatabase();
-    await seedProducts(database, 10_000);
-    const config: DemoConfig = { port: 0, redisUrl: redisUrl(), databaseUrl: undefined, namespace: uniqueNamespace('shop'), seedCount: 0 };
+    config = { port: 0, redisUrl: redisUrl(), databaseUrl: undefined, namespace: uniqueNamespace('shop'), seedCount: 0 };
     first = await startInstance(config, database);
     second = await startInstance(config, database);
   }, 60_000);
 
   afterAll(async () => {
     await Promise.all([first?.close(), second?.close()]);
-    await database?.close();
   });
 
-  it('serves the second GET of a product without a database query', async () => {
-    const initial = await request(first.getHttpServer()).get('/products/13').expect(200);
+  it('serves the second GET of a product without a database query, on either instance', async () => {
+    const initial = await product(first, 13);
+    expect(initial.status).toBe(200);
     expect(initial.body).toMatchObject({ id: 13, name: 'Product 13', category: 'category-13' });
     const before = await queries(first);
-    const again = await request(first.getHttpServer()).get('/products/13').expect(200);
+    const again = await product(first, 13);
     expect(again.body).toEqual(initial.body);
     expect(await queries(first)).toBe(before);
-    const fromSecond = await request(second.getHttpServer()).get('/products/13').expect(200);
+    const fromSecond = await product(second, 13);
     expect(fromSecond.body).toEqual(initial.body);
     expect(await queries(second)).toBe(0);
   });
 
-  it('returns the new data from every instance after a PUT', async () => {
-    for (const app of [first, second]) await request(app.getHttpServer()).get('/products/21').expect(200);
-    await request(first.getHttpServer()).put('/products/21').send({ name: 'Desk lamp', price: 42.5 }).expect(200);
+  it('returns the new data from both instances after a PUT, without reloading it', async () => {
+    for (const app of [first, second]) expect((await product(app, 21)).body.name).toBe('Product 21');
+    const [firstBefore, secondBefore] = [await queries(first), await queries(second)];
+    const updated = await request(first.getHttpServer()).put('/products/21').send({ name: 'Desk lamp', price: 42.5 }).expect(200);
+    expect(updated.body).toMatchObject({ id: 21, name: 'Desk lamp', price: 42.5, category: 'category-1' });
     for (const app of [first, second]) {
-      await waitFor(async () => (await request(app.getHttpServer()).get('/products/21')).body.name === 'Desk lamp', { timeout: 2_000 });
-      const response = await request(app.getHttpServer()).get('/products/21').expect(200);
-      expect(response.body).toMatchObject({ id: 21, name: 'Desk lamp', price: 42.5 });
+      await waitFor(async () => (await product(app, 21)).body.name === 'Desk lamp', PROPAGATION);
+      expect((await product(app, 21)).body).toEqual(updated.body);
     }
+    // Write-through: the UPDATE is the only query; neither instance reloads the product.
+    expect(await queries(first)).toBe(firstBefore + 1);
+    expect(await queries(second)).toBe(secondBefore);
   });
 
-  it('refreshes the category lists on every instance after an update', async () => {
-    const listOf = async (app: INestApplication): Promise<{ id: number; name: string }[]> =>
-      (await request(app.getHttpServer()).get('/products').query({ category: 'category-5' }).expect(200)).body;
-    for (const app of [first, second]) expect((await listOf(app)).find((product) => product.id === 5)?.name).toBe('Product 5');
+  it('refreshes the category lists on both instances after an update', async () => {
+    for (const app of [first, second]) expect((await listOf(app, 'category-5')).find((p) => p.id === 5)?.name).toBe('Product 5');
     await request(second.getHttpServer()).put('/products/5').send({ name: 'Renamed' }).expect(200);
     for (const app of [first, second]) {
-      await waitFor(async () => (await listOf(app)).find((product) => product.id === 5)?.name === 'Renamed', { timeout: 2_000 });
+      await waitFor(async () => (await listOf(app, 'category-5')).find((p) => p.id === 5)?.name === 'Renamed', PROPAGATION);
+    }
+    for (const app of [first, second]) expect((await listOf(app, 'category-6'))[0].id).toBe(6);
+    await request(first.getHttpServer()).put('/products/5').send({ category: 'category-6' }).expect(200);
+    for (const app of [first, second]) {
+      await waitFor(async () => (await listOf(app, 'category-6'))[0].id === 5, PROPAGATION);
+      expect((await listOf(app, 'category-5')).some((p) => p.id === 5)).toBe(false);
     }
   });
 
-  it('answers 404 on every instance after a DELETE', async () => {
-    for (const app of [first, second]) await request(app.getHttpServer()).get('/products/99').expect(200);
+  it('answers 404 on both instances after a DELETE, and 404 to a second DELETE', async () => {
+    for (const app of [first, second]) expect((await product(app, 99)).status).toBe(200);
     await request(first.getHttpServer()).delete('/products/99').expect(204);
     for (const app of [first, second]) {
-      await waitFor(async () => (await request(app.getHttpServer()).get('/products/99')).status === 404, { timeout: 2_000 });
+      await waitFor(async () => (await product(app, 99)).status === 404, PROPAGATION);
+      expectJsonError(await product(app, 99), 404);
+      expect((await listOf(app, 'category-19')).some((p) => p.id === 99)).toBe(false);
     }
-    await request(first.getHttpServer()).delete('/products/99').expect(404);
+    expectJsonError(await request(second.getHttpServer()).delete('/products/99'), 404);
+    expectJsonError(await request(second.getHttpServer()).put('/products/99').send({ price: 1 }), 404);
   });
 
-  it('rejects bad input with JSON errors, caches none of it, and keeps working', async () => {
+  it('rejects bad ids with JSON errors, caches no error, and keeps serving', async () => {
     const server = first.getHttpServer();
-    for (const id of ['abc', '0', '-1', '1.5', '99999999999']) {
-      const response = await request(server).get(`/products/${id}`).expect(400);
-      expect(response.body).toMatchObject({ statusCode: 400 });
-    }
     const before = await queries(first);
-    await request(server).get('/products/123456').expect(404);
-    await request(server).get('/products/123456').expect(404);
+    for (const id of ['abc', '0', '-1', '1.5', '1e3', '99999999999', '%20']) {
+      expectJsonError(await request(server).get(`/products/${id}`), 400);
+      expectJsonError(await request(server).delete(`/products/${id}`), 400);
+    }
+    expect(await queries(first)).toBe(before);
+    expectJsonError(await product(first, 123_456), 404);
+    expectJsonError(await product(first, 123_456), 404);
     expect(await queries(first)).toBe(before + 2);
-    await request(server).put('/products/13').send({ price: -3 }).expect(400);
-    await request(server).put('/products/13').send({ name: '' }).expect(400);
-    await request(server).put('/products/13').send({ colour: 'red' }).expect(400);
-    await request(server).get('/products').expect(400);
-    await request(server).get('/products/13').expect(200);
+    expect((await product(first, 13)).body).toMatchObject({ id: 13, name: 'Product 13' });
+  });
+
+  it('rejects invalid PUT bodies and category queries with JSON 400s, changing nothing', async () => {
+    const server = first.getHttpServer();
+    const bodies: unknown[] = [{ price: -3 }, { price: '5' }, { name: '' }, { name: '   ' }, { name: 7 }, { colour: 'red' }, {}, [1]];
+    for (const body of bodies) expectJsonError(await request(server).put('/products/13').send(body as object), 400);
+    expectJsonError(await request(server).put('/products/13').set('content-type', 'application/json').send('{"name":'), 400);
+    expectJsonError(await request(server).get('/products'), 400);
+    expectJsonError(await request(server).get('/products').query({ category: '  ' }), 400);
+    expectJsonError(await request(server).get('/products').query({ category: 'x'.repeat(201) }), 400);
+    expect((await product(second, 13)).body).toMatchObject({ id: 13, name: 'Product 13', price: 5.81 });
+    expect(await listOf(first, 'no-such-category')).toEqual([]);
   });
 
   it('reports database queries and cache counters on /stats', async () => {
     const response = await request(first.getHttpServer()).get('/stats').expect(200);
-    expect(response.body).toMatchObject({ queries: expect.any(Number), cache: { hits: { l1: expect.any(Number) } } });
+    expect(response.body).toMatchObject({
+      queries: expect.any(Number),
+      cache: { hits: { l1: expect.any(Number), l2: expect.any(Number) }, misses: { l1: expect.any(Number), l2: expect.any(Number) } },
+    });
+    expect(response.body.queries).toBeGreaterThan(0);
     expect(response.body.cache.hits.l1).toBeGreaterThan(0);
+    expect(response.body.cache.misses.l1).toBeGreaterThan(0);
   });
+
+  it('drops what Redis cached from older data when an instance seeds a fresh database', async () => {
+    await request(first.getHttpServer()).put('/products/33').send({ name: 'Edited before a restart' }).expect(200);
+    // A fresh start: its own PGlite, seeded again, on the same Redis namespace.
+    const restarted = await startInstance({ ...config, seedCount: 100 });
+    try {
+      expect((await product(restarted, 33)).body).toMatchObject({ id: 33, name: 'Product 33' });
+      expect(await queries(restarted)).toBe(1);
+    } finally {
+      await restarted.close();
+    }
+  }, 30_000);
 });
 
 describe('demo without Redis', () => {
   it('starts and serves from L1 and the database', async () => {
-    const database = new PgliteDatabase();
-    await seedProducts(database, 100);
     const config: DemoConfig = {
       port: 0,
       redisUrl: `redis://127.0.0.1:${await freePort()}`,
@@ -121,12 +188,14 @@ describe('demo without Redis', () => {
     };
     const app = await startInstance(config, database);
     try {
-      await request(app.getHttpServer()).get('/products/7').expect(200);
-      await request(app.getHttpServer()).get('/products/7').expect(200);
+      expect((await product(app, 7)).body).toMatchObject({ id: 7, name: 'Product 7' });
+      expect((await product(app, 7)).status).toBe(200);
       expect(await queries(app)).toBe(1);
+      await request(app.getHttpServer()).put('/products/7').send({ price: 3 }).expect(200);
+      expect((await product(app, 7)).body).toMatchObject({ id: 7, price: 3 });
+      expectJsonError(await product(app, 0), 400);
     } finally {
       await app.close();
-      await database.close();
     }
   }, 30_000);
 });

@@ -2,21 +2,25 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { CacheModule } from 'nestjs-tiered-cache';
 import { DatabaseModule } from './database/database.module.js';
 import type { Database } from './database/database.interface.js';
-import type { DemoConfig } from './demo.config.js';
+import { DEMO_CONFIG, type DemoConfig } from './demo.config.js';
 import { ProductsController } from './products/products.controller.js';
 import { ProductsRepository } from './products/products.repository.js';
+import { ProductsSeeder } from './products/products.seeder.js';
 import { ProductsService } from './products/products.service.js';
 import { StatsController } from './stats/stats.controller.js';
 
 /** The product catalogue: database, cache, products API and stats. */
 @Module({})
 export class DemoModule {
-  /** `shared`: a database other instances use too (tests run several instances on one database). */
+  /**
+   * One instance of the demo. `shared`: a database opened by the caller, which it keeps open (tests run
+   * several instances on one database); otherwise the module opens PGlite, or PostgreSQL at `databaseUrl`.
+   */
   static forRoot(config: DemoConfig, shared?: Database): DynamicModule {
     return {
       module: DemoModule,
       imports: [
-        DatabaseModule.forRoot({ databaseUrl: config.databaseUrl, seedCount: config.seedCount, shared }),
+        DatabaseModule.forRoot({ databaseUrl: config.databaseUrl, shared }),
         CacheModule.forRoot({
           namespace: config.namespace,
           defaultTtl: '5m',
@@ -27,7 +31,7 @@ export class DemoModule {
         }),
       ],
       controllers: [ProductsController, StatsController],
-      providers: [ProductsRepository, ProductsService],
+      providers: [{ provide: DEMO_CONFIG, useValue: config }, ProductsRepository, ProductsService, ProductsSeeder],
     };
   }
 }

@@ -4,18 +4,30 @@ export interface DemoConfig {
   redisUrl: string;
   /** Real PostgreSQL; embedded PGlite when absent. */
   databaseUrl: string | undefined;
+  /** Cache namespace: the prefix of every key the demo writes. */
   namespace: string;
-  /** Products seeded at start. */
+  /** Products seeded at start into an empty table (0: none). */
   seedCount: number;
 }
 
-/** Reads `PORT`, `REDIS_URL`, `DATABASE_URL`, `CACHE_NAMESPACE`, `SEED_PRODUCTS`. */
+/** Injection token of the {@link DemoConfig}. */
+export const DEMO_CONFIG = Symbol('DEMO_CONFIG');
+
+/** Reads `PORT`, `REDIS_URL`, `DATABASE_URL`, `CACHE_NAMESPACE`, `SEED_PRODUCTS`; throws on a malformed number. */
 export function configFromEnvironment(env: NodeJS.ProcessEnv = process.env): DemoConfig {
   return {
-    port: Number(env.PORT ?? 3000),
-    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    port: integerSetting(env, 'PORT', 3000, 65_535),
+    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     databaseUrl: env.DATABASE_URL || undefined,
-    namespace: env.CACHE_NAMESPACE ?? 'shop',
-    seedCount: Number(env.SEED_PRODUCTS ?? 10_000),
+    namespace: env.CACHE_NAMESPACE || 'shop',
+    seedCount: integerSetting(env, 'SEED_PRODUCTS', 10_000, 10_000_000),
   };
+}
+
+function integerSetting(env: NodeJS.ProcessEnv, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > max) throw new Error(`${name} must be an integer from 0 to ${max}, got '${raw}'`);
+  return value;
 }

@@ -1,11 +1,18 @@
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { createDatabase } from './create-database.js';
 import { DATABASE, type Database } from './database.interface.js';
-import { seedProducts } from '../products/seed-products.js';
 
 const OWNS_DATABASE = Symbol('OWNS_DATABASE');
 
-/** Provides the {@link Database}: a shared one passed in (tests), or one it opens, seeds and closes. */
+/** Options of {@link DatabaseModule.forRoot}. */
+export interface DatabaseModuleOptions {
+  /** Real PostgreSQL; embedded PGlite when absent. */
+  databaseUrl: string | undefined;
+  /** A database opened by the caller (tests share one between instances); never closed by the module. */
+  shared?: Database;
+}
+
+/** Provides the {@link Database}: a shared one passed in, or one it opens (by factory) and closes at shutdown. */
 @Module({})
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(
@@ -13,17 +20,11 @@ export class DatabaseModule implements OnApplicationShutdown {
     @Inject(OWNS_DATABASE) private readonly ownsDatabase: boolean,
   ) {}
 
-  static forRoot(options: { databaseUrl: string | undefined; seedCount: number; shared?: Database }): DynamicModule {
+  /** A global module exporting the `DATABASE` token. */
+  static forRoot(options: DatabaseModuleOptions): DynamicModule {
     const databaseProvider = options.shared
       ? { provide: DATABASE, useValue: options.shared }
-      : {
-          provide: DATABASE,
-          useFactory: async () => {
-            const database = createDatabase(options.databaseUrl);
-            await seedProducts(database, options.seedCount);
-            return database;
-          },
-        };
+      : { provide: DATABASE, useFactory: () => createDatabase(options.databaseUrl) };
     return {
       module: DatabaseModule,
       global: true,

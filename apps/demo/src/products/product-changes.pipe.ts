@@ -1,14 +1,13 @@
 import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
-import type { ProductChanges } from './product.js';
+import { MAX_TEXT_LENGTH, type ProductChanges } from './product.js';
 
 const FIELDS = ['name', 'category', 'price'] as const;
 
-/** Validates a `PUT /products/:id` body: known fields only, non-empty strings, a price ≥ 0. */
+/** Validates a `PUT /products/:id` body: known fields only, at least one, non-empty strings, a price ≥ 0. */
 @Injectable()
 export class ProductChangesPipe implements PipeTransform<unknown, ProductChanges> {
   transform(body: unknown): ProductChanges {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadRequestException('Body must be a JSON object');
-    const input = body as Record<string, unknown>;
+    const input = requireObject(body);
     const unknown = Object.keys(input).filter((key) => !(FIELDS as readonly string[]).includes(key));
     if (unknown.length > 0) throw new BadRequestException(`Unknown field(s): ${unknown.join(', ')}; allowed: ${FIELDS.join(', ')}`);
     const changes: ProductChanges = {};
@@ -20,9 +19,17 @@ export class ProductChangesPipe implements PipeTransform<unknown, ProductChanges
   }
 }
 
+function requireObject(body: unknown): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new BadRequestException('Body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
 function requireText(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new BadRequestException(`'${field}' must be a non-empty string`);
-  return value.trim();
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (text === '' || text.length > MAX_TEXT_LENGTH) {
+    throw new BadRequestException(`'${field}' must be a non-empty string of at most ${MAX_TEXT_LENGTH} characters`);
+  }
+  return text;
 }
 
 function requirePrice(value: unknown): number {

@@ -1,32 +1,34 @@
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
+import { CategoryPipe } from './category.pipe.js';
 import type { Product, ProductChanges } from './product.js';
 import { ProductChangesPipe } from './product-changes.pipe.js';
 import { ProductIdPipe } from './product-id.pipe.js';
 import { ProductsService } from './products.service.js';
 
-/** The catalogue's HTTP API. */
+/** The catalogue's HTTP API; input is validated by pipes, so bad input is a 400 and never reaches the cache. */
 @Controller('products')
 export class ProductsController {
   constructor(private readonly products: ProductsService) {}
 
+  /** `GET /products?category=category-5`: up to 100 products of the category. */
   @Get()
-  list(@Query('category') category: unknown): Promise<Product[]> {
-    if (typeof category !== 'string' || category.trim() === '') {
-      throw new BadRequestException("Query parameter 'category' is required");
-    }
-    return this.products.findByCategory(category.trim());
+  list(@Query('category', CategoryPipe) category: string): Promise<Product[]> {
+    return this.products.findByCategory(category);
   }
 
+  /** `GET /products/13`. */
   @Get(':id')
   findOne(@Param('id', ProductIdPipe) id: number): Promise<Product> {
     return this.products.findOne(id);
   }
 
+  /** `PUT /products/13` with `{ name?, category?, price? }`: the updated product. */
   @Put(':id')
   update(@Param('id', ProductIdPipe) id: number, @Body(ProductChangesPipe) changes: ProductChanges): Promise<Product> {
     return this.products.update(id, changes);
   }
 
+  /** `DELETE /products/13`: 204, or 404 when there is no such product. */
   @Delete(':id')
   @HttpCode(204)
   remove(@Param('id', ProductIdPipe) id: number): Promise<void> {

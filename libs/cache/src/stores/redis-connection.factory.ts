@@ -25,6 +25,8 @@ export function connectRedis(option: RedisConnectionOption, name: string, logger
     maxRetriesPerRequest: 1,
     connectionName: name,
     retryStrategy: (times) => Math.min(times * 100, RECONNECT_CEILING),
+    // NOTE: untyped ioredis option (default 2s): how long a disconnect waits for a socket that never opened.
+    ...{ disconnectTimeout: 100 },
   };
   const client = typeof option === 'string' ? new Redis(option, defaults) : new Redis({ ...defaults, ...option });
   return { client: watchErrors(client, name, logger), owned: true };
