@@ -9,6 +9,3 @@ export interface InvalidationMessage {
 export interface InvalidationPublisher {
   publish(message: InvalidationMessage): void;
 }
-
-/** The publisher of an app without a bus (single instance or no L2). */
-export const NO_PUBLISHER: InvalidationPublisher = { publish: () => undefined };

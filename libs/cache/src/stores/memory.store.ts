@@ -51,16 +51,6 @@ export class MemoryStore implements CacheStore {
     });
   }
 
-  /** Number of entries held. */
-  get size(): number {
-    return this.lru.size;
-  }
-
-  /** Approximate bytes held (only tracked when `maxBytes` is set). */
-  get calculatedBytes(): number {
-    return this.lru.calculatedSize;
-  }
-
   /** Synchronous read for the hit path: the fresh, valid entry or `undefined`. */
   peekFresh<T>(key: string): CacheEntry<T> | undefined {
     const record = this.lru.get(key);
