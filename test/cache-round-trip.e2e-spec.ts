@@ -61,6 +61,12 @@ describe('round trip through Redis', () => {
     expect(await writer.cache.get('bad:1')).toBeUndefined();
   });
 
+  it('refuses an empty key with a clear error', async () => {
+    await expect(writer.cache.set('', 1)).rejects.toThrow(/non-empty string/);
+    await expect(writer.cache.getOrSet('', async () => 1)).rejects.toThrow(/non-empty string/);
+    await expect(writer.cache.delete('')).rejects.toThrow(/non-empty string/);
+  });
+
   it('refuses a cyclic value, naming the key', async () => {
     const cyclic: Record<string, unknown> = { id: 1 };
     cyclic.self = cyclic;

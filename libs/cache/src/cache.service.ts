@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CACHE_OPTIONS, L1_STORE, L2_STORE } from './cache.constants.js';
 import { InvalidationLog } from './invalidation/invalidation-log.js';
+import { assertCacheKey, invalidCacheKey } from './keys/cache-key.guard.js';
 import { INVALIDATION_BUS, type InvalidationBus } from './invalidation/invalidation-bus.js';
 import { PendingInvalidations } from './invalidation/pending-invalidations.js';
 import { parseDuration, type Duration } from './options/duration.parser.js';
@@ -125,12 +126,14 @@ export class CacheService {
 
   /** {@link set} with options already resolved (durations in milliseconds); used by `@CachePut`. */
   async put<T>(key: string, value: T, plan: EntryPlan): Promise<void> {
+    assertCacheKey(key);
     const snapshot = await this.tiered.snapshotTags(plan.tags);
     await this.tiered.write(key, value, plan, snapshot);
   }
 
   /** Removes keys from L1 and L2 and tells other instances; never throws because Redis is down. */
   async delete(...keys: string[]): Promise<void> {
+    keys.forEach(assertCacheKey);
     if (keys.length > 0) await this.tiered.invalidate({ keys });
   }
 
@@ -159,6 +162,8 @@ export class CacheService {
       return Promise.resolve(entry.value);
     }
     if (useL1) this.stats.misses.l1 += 1;
+    const invalid = invalidCacheKey(key);
+    if (invalid) return Promise.reject(invalid);
     const stale = useL1 ? this.l1!.peek<T>(key) : undefined;
     return this.readThrough.load(key, loader, plan ?? this.readThroughPlan(options), stale, refreshing);
   }
@@ -191,6 +196,7 @@ export class CacheService {
 
   /** Writes many entries, batched per tier; nothing is written if one value cannot be serialized. */
   async setMany(items: readonly SetManyItem[]): Promise<void> {
+    for (const { key } of items) assertCacheKey(key);
     await this.tiered.writeMany(items.map(({ key, value, ...options }) => ({ key, value, plan: this.plan(options) })));
   }
 
