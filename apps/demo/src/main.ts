@@ -1,18 +1,21 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DemoModule } from './app.module.js';
 import { configFromEnvironment } from './demo.config.js';
+import { MetricsModule } from './metrics.module.js';
 
 const logger = new Logger('Demo');
 
 async function bootstrap(): Promise<void> {
   const config = configFromEnvironment();
-  const app = await NestFactory.create(DemoModule.forRoot(config));
+  @Module({ imports: [DemoModule.forRoot(config), MetricsModule] })
+  class DemoApplication {}
+  const app = await NestFactory.create(DemoApplication);
   app.enableShutdownHooks();
   await app.listen(config.port);
   const database = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite';
-  logger.log(`Catalogue on http://127.0.0.1:${config.port} (${database}; try GET /products/13, GET /stats)`);
+  logger.log(`Catalogue on http://127.0.0.1:${config.port} (${database}; try GET /products/13, GET /stats, GET /metrics)`);
 }
 
 bootstrap().catch((error: unknown) => {

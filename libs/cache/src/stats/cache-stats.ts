@@ -20,6 +20,8 @@ export class CacheStats {
   staleHits = 0;
   coalesced = 0;
   loads = 0;
+  /** Size of L1 (entries, and approximate bytes when `l1.maxBytes` is set); set by the L1 store. */
+  l1Size: { keys(): number; bytes(): number | undefined } | undefined;
   /** Optional observer of L2 and loader durations, in seconds. */
   onDuration: ((operation: TimedOperation, layer: CacheLayer | 'loader', seconds: number) => void) | undefined;
 

@@ -49,6 +49,10 @@ export class MemoryStore implements CacheStore {
         if (reason === 'evict' || reason === 'expire') stats.recordEviction(reason);
       },
     });
+    stats.l1Size = {
+      keys: () => this.lru.size,
+      bytes: () => (options.maxBytes === undefined ? undefined : this.lru.calculatedSize),
+    };
   }
 
   /** Synchronous read for the hit path: the fresh, valid entry or `undefined`. */

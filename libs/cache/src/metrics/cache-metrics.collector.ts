@@ -1,0 +1,117 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { CacheStats } from '../stats/cache-stats.js';
+
+type Labels = Record<string, string>;
+
+/**
+ * The cache's Prometheus metrics on one registry. Counters are read from each application's
+ * {@link CacheStats} at scrape time, so the hit path only bumps plain numbers; durations (L2 and
+ * loader only) are observed as they happen. Labels never carry keys; `namespace` tells apps apart.
+ */
+export class CacheMetricsCollector {
+  private readonly sources = new Map<string, CacheStats>();
+  /** Per namespace, the label sets observed in {@link durations}, to remove them with the app. */
+  private readonly observed = new Map<string, Set<string>>();
+  private readonly durations: Histogram<string>;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.counter(registers, 'cache_hits_total', 'Cache hits, per layer.', ['cache_layer'], (stats) =>
+      layers(stats.hits),
+    );
+    this.counter(registers, 'cache_misses_total', 'Cache misses, one per layer consulted.', ['cache_layer'], (stats) =>
+      layers(stats.misses),
+    );
+    this.counter(registers, 'cache_stale_hits_total', 'Stale values served within grace.', [], (stats) => [[{}, stats.staleHits]]);
+    this.counter(registers, 'cache_errors_total', 'Failed cache operations.', ['cache_layer', 'operation'], (stats) =>
+      [...stats.errors].map(([label, count]) => {
+        const [layer, operation] = label.split(':');
+        return [{ cache_layer: layer, operation }, count];
+      }),
+    );
+    this.counter(registers, 'cache_evictions_total', 'L1 entries dropped by the LRU.', ['cache_layer', 'reason'], (stats) =>
+      [...stats.evictions].map(([reason, count]) => [{ cache_layer: 'l1', reason }, count]),
+    );
+    this.counter(registers, 'cache_invalidations_total', 'Invalidations, by reason.', ['reason'], (stats) =>
+      Object.entries(stats.invalidations).map(([reason, count]) => [{ reason }, count]),
+    );
+    this.counter(registers, 'cache_stampede_coalesced_total', 'Reads that joined a load already running.', [], (stats) => [
+      [{}, stats.coalesced],
+    ]);
+    this.gauge(registers, 'cache_keys', 'Entries held, per layer.', (stats) => stats.l1Size?.keys());
+    this.gauge(registers, 'cache_memory_bytes', 'Approximate bytes held (with l1.maxBytes), per layer.', (stats) => stats.l1Size?.bytes());
+    this.durations = new Histogram({
+      name: 'cache_operation_duration_seconds',
+      help: 'Duration of L2 operations and loaders.',
+      labelNames: ['namespace', 'operation', 'cache_layer'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+  }
+
+  /** Starts reporting an application's stats under its namespace. */
+  add(namespace: string, stats: CacheStats): void {
+    const observed = new Set<string>();
+    this.sources.set(namespace, stats);
+    this.observed.set(namespace, observed);
+    stats.onDuration = (operation, layer, seconds) => {
+      observed.add(`${operation}:${layer}`);
+      this.durations.observe({ namespace, operation, cache_layer: layer }, seconds);
+    };
+  }
+
+  /** Stops reporting a closed application's stats. */
+  remove(namespace: string): void {
+    const stats = this.sources.get(namespace);
+    if (stats) stats.onDuration = undefined;
+    for (const combination of this.observed.get(namespace) ?? []) {
+      const [operation, layer] = combination.split(':');
+      this.durations.remove({ namespace, operation, cache_layer: layer });
+    }
+    this.sources.delete(namespace);
+    this.observed.delete(namespace);
+  }
+
+  private counter(
+    registers: Registry[],
+    name: string,
+    help: string,
+    labelNames: string[],
+    read: (stats: CacheStats) => [Labels, number][],
+  ): void {
+    const sources = this.sources;
+    new Counter({
+      name,
+      help,
+      labelNames: ['namespace', ...labelNames],
+      registers,
+      collect() {
+        this.reset();
+        for (const [namespace, stats] of sources) {
+          for (const [labels, value] of read(stats)) this.inc({ namespace, ...labels }, value);
+        }
+      },
+    });
+  }
+
+  private gauge(registers: Registry[], name: string, help: string, read: (stats: CacheStats) => number | undefined): void {
+    const sources = this.sources;
+    new Gauge({
+      name,
+      help,
+      labelNames: ['namespace', 'cache_layer'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [namespace, stats] of sources) {
+          const value = read(stats);
+          if (value !== undefined) this.set({ namespace, cache_layer: 'l1' }, value);
+        }
+      },
+    });
+  }
+}
+
+function layers(counts: Record<string, number>): [Labels, number][] {
+  return Object.entries(counts).map(([layer, count]) => [{ cache_layer: layer }, count]);
+}

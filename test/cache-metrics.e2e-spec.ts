@@ -1,0 +1,47 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { CacheMetricsModule, CacheModule, CacheService } from 'nestjs-tiered-cache';
+import { register } from 'prom-client';
+import { redisUrl, uniqueNamespace } from './support/test-redis.js';
+
+async function startWithMetrics(namespace: string): Promise<INestApplicationContext> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [CacheModule.forRoot({ namespace, l2: { redis: redisUrl() } }), CacheMetricsModule],
+  }).compile();
+  return moduleRef.init();
+}
+
+function sample(text: string, metric: string, labels: string): number | undefined {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${metric}{`) && candidate.includes(labels));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+describe('Prometheus metrics', () => {
+  it('exposes hits, misses, loads and L1 size per namespace, with no keys in labels', async () => {
+    const [first, second] = [uniqueNamespace('m'), uniqueNamespace('m')];
+    const apps = [await startWithMetrics(first), await startWithMetrics(second)];
+    try {
+      const cache = apps[0].get(CacheService);
+      await cache.getOrSet('secret-key-1', async () => 1);
+      await cache.getOrSet('secret-key-1', async () => 1);
+      await cache.get('secret-key-2');
+      await apps[1].get(CacheService).set('other', 2);
+
+      const text = await register.metrics();
+
+      expect(sample(text, 'cache_hits_total', `cache_layer="l1",namespace="${first}"`)).toBeUndefined();
+      expect(sample(text, 'cache_hits_total', `namespace="${first}",cache_layer="l1"`)).toBe(1);
+      expect(sample(text, 'cache_misses_total', `namespace="${first}",cache_layer="l1"`)).toBe(2);
+      expect(sample(text, 'cache_misses_total', `namespace="${first}",cache_layer="l2"`)).toBe(2);
+      expect(sample(text, 'cache_keys', `namespace="${first}",cache_layer="l1"`)).toBe(1);
+      expect(sample(text, 'cache_keys', `namespace="${second}",cache_layer="l1"`)).toBe(1);
+      expect(sample(text, 'cache_operation_duration_seconds_count', `namespace="${first}",operation="load",cache_layer="loader"`)).toBe(1);
+      expect(sample(text, 'cache_operation_duration_seconds_count', `namespace="${first}",operation="get",cache_layer="l2"`)).toBeGreaterThan(0);
+      expect(text).not.toContain('secret-key');
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
+    }
+    const after = await register.metrics();
+    expect(after).not.toContain(`namespace="${first}"`);
+  });
+});
