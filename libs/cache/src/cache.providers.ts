@@ -1,9 +1,11 @@
 import { Logger, type Provider } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
 import { randomBytes } from 'node:crypto';
 import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
 import { CacheLifecycle } from './cache.lifecycle.js';
 import { CacheService } from './cache.service.js';
 import { CacheDecoratorsExplorer } from './decorators/cache-decorators.explorer.js';
+import { CacheHealthIndicator } from './health/cache-health.indicator.js';
 import { INVALIDATION_BUS, LocalOnlyBus, type InvalidationBus } from './invalidation/invalidation-bus.js';
 import { InvalidationLog } from './invalidation/invalidation-log.js';
 import { RedisInvalidationBus } from './invalidation/redis-invalidation.bus.js';
@@ -67,4 +69,6 @@ export const CACHE_PROVIDERS: Provider[] = [
   CacheService,
   CacheLifecycle,
   CacheDecoratorsExplorer,
+  HealthIndicatorService,
+  CacheHealthIndicator,
 ];

@@ -21,6 +21,7 @@ export type {
   L2Options,
   RedisConnectionOption,
 } from './options/cache-options.interface.js';
+export { CacheHealthIndicator, type CacheHealthOptions } from './health/cache-health.indicator.js';
 export { CacheMetricsModule } from './metrics/cache-metrics.module.js';
 export { InvalidCacheOptionError, type Duration } from './options/duration.parser.js';
 export type { LoaderContext } from './read-through/loader-context.js';

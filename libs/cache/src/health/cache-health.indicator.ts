@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { L2_STORE } from '../cache.constants.js';
+import { CacheService } from '../cache.service.js';
+import type { RedisStore } from '../stores/redis.store.js';
+
+/** Options of {@link CacheHealthIndicator.isHealthy}. */
+export interface CacheHealthOptions {
+  /** Longest wait for Redis to answer PING, in milliseconds. Default 1000. */
+  timeout?: number;
+  /**
+   * What an unreachable Redis makes the cache: `'degraded'` (default: the app still serves from L1 and
+   * loaders, so an orchestrator should not restart it) or `'down'`.
+   */
+  whenRedisDown?: 'degraded' | 'down';
+}
+
+const DEFAULT_TIMEOUT = 1_000;
+
+/**
+ * The cache's Terminus health indicator, provided by `CacheModule`:
+ * `health.check([() => cacheHealth.isHealthy('cache')])`. Up when Redis answers PING (or L2 is off),
+ * with its latency and whether invalidations are waiting for Redis.
+ */
+@Injectable()
+export class CacheHealthIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly cache: CacheService,
+    @Inject(L2_STORE) private readonly l2: RedisStore | null,
+  ) {}
+
+  async isHealthy<const Key extends string>(key: Key, options: CacheHealthOptions = {}): Promise<HealthIndicatorResult<Key>> {
+    const session = this.indicators.check(key);
+    const namespace = this.cache.namespace;
+    if (!this.l2) return session.up({ namespace, l2: 'disabled' });
+    const started = Date.now();
+    try {
+      await pingWithin(this.l2, options.timeout ?? DEFAULT_TIMEOUT);
+    } catch (error) {
+      const details = { namespace, l2: 'unreachable', message: error instanceof Error ? error.message : String(error) };
+      return options.whenRedisDown === 'down' ? session.down(details) : session.degraded(details);
+    }
+    return session.up({
+      namespace,
+      l2: 'up',
+      latencyMs: Date.now() - started,
+      pendingInvalidations: this.cache.hasPendingInvalidations,
+    });
+  }
+}
+
+async function pingWithin(l2: RedisStore, milliseconds: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer PING within ${milliseconds}ms`)), milliseconds);
+  });
+  try {
+    await Promise.race([l2.redis.ping(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
