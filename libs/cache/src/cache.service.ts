@@ -9,6 +9,8 @@ import type { ResolvedCacheOptions } from './options/resolved-options.interface.
 import type { LoaderContext } from './read-through/loader-context.js';
 import { ReadThrough, type Loader, type ReadThroughPlan } from './read-through/read-through.js';
 import { RefreshScope } from './read-through/refresh-scope.js';
+import { RefreshAhead } from './refresh/refresh-ahead.js';
+import { isRefreshDue, refreshAtProblem, type RefreshAt } from './refresh/refresh-policy.js';
 import { CacheStats } from './stats/cache-stats.js';
 import type { CacheEntry } from './stores/cache-entry.interface.js';
 import type { MemoryStore } from './stores/memory.store.js';
@@ -26,6 +28,11 @@ export interface SetOptions {
 export interface GetOrSetOptions extends SetOptions {
   /** Past ttl (within grace), how long to wait for the loader before serving the stale value. */
   timeout?: Duration;
+  /**
+   * Refresh ahead: a read after this fraction of the ttl (e.g. `0.8`) returns the cached value and
+   * reloads it in the background, once across all instances; `'xfetch'` for probabilistic early expiration.
+   */
+  refreshAhead?: RefreshAt;
 }
 
 /** One item of {@link CacheService.setMany}. */
@@ -46,6 +53,7 @@ export class CacheService {
   private readonly readThrough: ReadThrough;
   private readonly refreshScope = new RefreshScope();
   private readonly pending: PendingInvalidations;
+  private readonly refreshAhead: RefreshAhead;
   private readonly defaultPlan: { readonly ttl: number; readonly grace: number };
 
   constructor(
@@ -70,11 +78,13 @@ export class CacheService {
       stats,
       this.logger,
     );
-    this.readThrough = new ReadThrough(this.tiered, stats, this.logger, {
+    const lock = {
       wait: options.l2 ? options.l2.lockWait : 0,
       ttl: Math.max(LOCK_TTL_FLOOR, options.l2 ? options.l2.lockWait * 2 : 0),
       owner: bus.instanceId,
-    });
+    };
+    this.refreshAhead = new RefreshAhead(this.tiered, stats, this.logger, lock);
+    this.readThrough = new ReadThrough(this.tiered, stats, this.logger, lock, this.refreshAhead);
     bus.onRemoteInvalidation((message) => this.tiered.invalidateLocally(message));
   }
 
@@ -159,13 +169,31 @@ export class CacheService {
     const entry = useL1 ? this.l1!.peekFresh<T>(key) : undefined;
     if (entry !== undefined) {
       this.stats.hits.l1 += 1;
+      const refreshAt = plan ? plan.refreshAt : options.refreshAhead;
+      if (refreshAt !== undefined && isRefreshDue(entry, refreshAt, Date.now())) {
+        this.refreshInBackground(key, loader, plan ?? this.readThroughPlan(options));
+      }
       return Promise.resolve(entry.value);
     }
     if (useL1) this.stats.misses.l1 += 1;
     const invalid = invalidCacheKey(key);
     if (invalid) return Promise.reject(invalid);
     const stale = useL1 ? this.l1!.peek<T>(key) : undefined;
-    return this.readThrough.load(key, loader, plan ?? this.readThroughPlan(options), stale, refreshing);
+    let resolved: ReadThroughPlan;
+    try {
+      resolved = plan ?? this.readThroughPlan(options);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.readThrough.load(key, loader, resolved, stale, refreshing);
+  }
+
+  /**
+   * Reloads `key` in the background (refresh ahead), once across all instances; never throws. Used after
+   * a hit past the entry's `refreshAt` point.
+   */
+  refreshInBackground<T>(key: string, loader: Loader<T>, plan: ReadThroughPlan): void {
+    this.refreshAhead.start(key, loader, plan);
   }
 
   /** Values in the order of `keys` (`undefined` where missing); one round trip per tier (per slot on Cluster). */
@@ -252,6 +280,14 @@ export class CacheService {
       ...this.plan(options),
       timeout: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
       shouldCache: undefined,
+      refreshAt: validRefreshAt(options.refreshAhead),
     };
   }
+}
+
+function validRefreshAt(refreshAt: RefreshAt | undefined): RefreshAt | undefined {
+  if (refreshAt === undefined) return undefined;
+  const problem = refreshAtProblem(refreshAt);
+  if (problem) throw new TypeError(`nestjs-tiered-cache: refreshAhead: ${problem}`);
+  return refreshAt;
 }

@@ -4,6 +4,8 @@ export { L1_STORE, L2_STORE } from './cache.constants.js';
 export { CacheEvict } from './decorators/cache-evict.decorator.js';
 export { CachePut } from './decorators/cache-put.decorator.js';
 export { Cacheable } from './decorators/cacheable.decorator.js';
+export { RefreshAhead } from './refresh/refresh-ahead.decorator.js';
+export type { RefreshAt } from './refresh/refresh-policy.js';
 export type {
   AsyncMethod,
   AsyncMethodDecorator,
@@ -11,6 +13,7 @@ export type {
   CachePutOptions,
   CacheableOptions,
   KeyTemplate,
+  RefreshAheadOptions,
 } from './decorators/cache-decorator.types.js';
 export { CacheDecoratorError } from './decorators/cache-operation.js';
 export type {

@@ -1,4 +1,5 @@
 import type { Duration } from '../options/duration.parser.js';
+import type { RefreshAt } from '../refresh/refresh-policy.js';
 
 /** A method returning a Promise: the only kind the cache decorators accept (checked at compile time). */
 export type AsyncMethod = (...args: never[]) => Promise<unknown>;
@@ -36,6 +37,15 @@ export interface CacheableOptions {
   cacheNull?: boolean | { ttl: Duration };
   /** `false` keeps this method's entries out of L1 (always read from Redis). */
   l1?: false;
+}
+
+/** Options of {@link RefreshAhead}: those of `@Cacheable`, plus when to refresh. */
+export interface RefreshAheadOptions extends CacheableOptions {
+  /**
+   * A read after this fraction of the ttl (default `0.8`) returns the cached value and refreshes it in
+   * the background, once across all instances; `'xfetch'`: probabilistic early expiration.
+   */
+  refreshAt: RefreshAt;
 }
 
 /** Options of {@link CachePut}. */

@@ -1,7 +1,9 @@
 import type { CacheService } from '../cache.service.js';
 import type { KeyBuilder } from '../keys/key-template.js';
 import type { LoaderContext } from '../read-through/loader-context.js';
-import type { CacheableOptions } from './cache-decorator.types.js';
+import type { Loader, ReadThroughPlan } from '../read-through/read-through.js';
+import { isRefreshDue, refreshAtProblem, type RefreshAt } from '../refresh/refresh-policy.js';
+import type { CacheableOptions, RefreshAheadOptions } from './cache-decorator.types.js';
 import { CacheDecoratorError, type OriginalMethod } from './cache-operation.js';
 import { compileKey, compileTags, decoratorDuration } from './compiled-keys.js';
 import { CompiledOperation } from './compiled-operation.js';
@@ -20,40 +22,44 @@ interface CompiledCacheable {
   condition: Predicate | undefined;
   unless: Predicate | undefined;
   useL1: boolean;
+  refreshAt: RefreshAt | undefined;
 }
 
-/** `@Cacheable`: a fresh hit skips the method; a miss runs it once per key across instances. */
-export class CacheableOperation extends CompiledOperation<CacheableOptions, CompiledCacheable> {
+/**
+ * `@Cacheable` (and `@RefreshAhead`, which adds `refreshAt`): a fresh hit skips the method; a miss runs
+ * it once per key across instances; with `refreshAt`, a late hit also refreshes in the background.
+ */
+export class CacheableOperation extends CompiledOperation<RefreshAheadOptions | CacheableOptions, CompiledCacheable> {
   protected run(compiled: CompiledCacheable, cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
     if (compiled.condition !== undefined && !compiled.condition(...args)) return method.apply(thisArg, args);
     const key = compiled.key(args);
     const hit = compiled.useL1 ? cache.peekFresh(key) : undefined;
-    if (hit !== undefined) return Promise.resolve(hit.value);
-    return this.load(cache, compiled, key, method, thisArg, args);
+    if (hit === undefined) return cache.getOrLoad(key, this.loader(compiled, cache, method, thisArg, args), this.plan(compiled, cache, args));
+    if (compiled.refreshAt !== undefined && isRefreshDue(hit, compiled.refreshAt, Date.now())) {
+      cache.refreshInBackground(key, this.loader(compiled, cache, method, thisArg, args), this.plan(compiled, cache, args));
+    }
+    return Promise.resolve(hit.value);
   }
 
-  private load(
-    cache: CacheService,
-    compiled: CompiledCacheable,
-    key: string,
-    method: OriginalMethod,
-    thisArg: unknown,
-    args: unknown[],
-  ): Promise<unknown> {
-    const defaults = cache.defaults;
-    const loader = async (context: LoaderContext): Promise<unknown> => {
+  private loader(compiled: CompiledCacheable, cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Loader<unknown> {
+    const nullTtl = compiled.nullTtl === undefined ? undefined : Math.min(compiled.nullTtl, cache.defaults.ttl);
+    return async (context: LoaderContext): Promise<unknown> => {
       const result = await method.apply(thisArg, args);
-      if (result == null && compiled.nullTtl !== undefined) context.setTtl(Math.min(compiled.nullTtl, defaults.ttl));
+      if (result == null && nullTtl !== undefined) context.setTtl(nullTtl);
       return result;
     };
-    return cache.getOrLoad(key, loader, {
-      ttl: compiled.ttl ?? defaults.ttl,
-      grace: compiled.grace ?? defaults.grace,
+  }
+
+  private plan(compiled: CompiledCacheable, cache: CacheService, args: unknown[]): ReadThroughPlan {
+    return {
+      ttl: compiled.ttl ?? cache.defaults.ttl,
+      grace: compiled.grace ?? cache.defaults.grace,
       tags: compiled.tags(args),
       timeout: compiled.timeout,
       l1: compiled.useL1,
       shouldCache: (result) => this.shouldCache(compiled, result, args),
-    });
+      refreshAt: compiled.refreshAt,
+    };
   }
 
   private shouldCache(compiled: CompiledCacheable, result: unknown, args: unknown[]): boolean {
@@ -74,7 +80,15 @@ export class CacheableOperation extends CompiledOperation<CacheableOptions, Comp
       condition: options.condition as Predicate | undefined,
       unless: options.unless as Predicate | undefined,
       useL1: options.l1 !== false,
+      refreshAt: this.refreshAt(),
     };
+  }
+
+  private refreshAt(): RefreshAt | undefined {
+    if (!('refreshAt' in this.options)) return undefined;
+    const problem = refreshAtProblem(this.options.refreshAt);
+    if (problem) throw new CacheDecoratorError(this.location, problem);
+    return this.options.refreshAt;
   }
 
   private nullTtl(): number | undefined {

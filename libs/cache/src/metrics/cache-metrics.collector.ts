@@ -38,6 +38,9 @@ export class CacheMetricsCollector {
     this.counter(registers, 'cache_stampede_coalesced_total', 'Reads that joined a load already running.', [], (stats) => [
       [{}, stats.coalesced],
     ]);
+    this.counter(registers, 'cache_refresh_ahead_total', 'Background refreshes, by result.', ['result'], (stats) =>
+      Object.entries(stats.refreshAhead).map(([result, count]) => [{ result }, count]),
+    );
     this.gauge(registers, 'cache_keys', 'Entries held, per layer.', (stats) => stats.l1Size?.keys());
     this.gauge(registers, 'cache_memory_bytes', 'Approximate bytes held (with l1.maxBytes), per layer.', (stats) => stats.l1Size?.bytes());
     this.durations = new Histogram({

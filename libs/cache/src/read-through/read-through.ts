@@ -4,6 +4,8 @@ import { deserialize } from '../serialization/value.serializer.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { CacheEntry } from '../stores/cache-entry.interface.js';
 import type { EntryPlan, TagSnapshot, TieredStore } from '../stores/tiered.store.js';
+import type { RefreshAhead } from '../refresh/refresh-ahead.js';
+import { isRefreshDue, type RefreshAt } from '../refresh/refresh-policy.js';
 import { LoaderContextState, type LoaderContext } from './loader-context.js';
 
 /** A loader for `getOrSet`. */
@@ -15,6 +17,8 @@ export interface ReadThroughPlan extends EntryPlan {
   timeout: number | undefined;
   /** Which results are cached; by default everything but `undefined`. */
   shouldCache: ((value: unknown) => boolean) | undefined;
+  /** Refresh a fresh entry in the background once it is this far into its ttl. */
+  refreshAt?: RefreshAt;
 }
 
 /** Settings of the cross-instance lock, in milliseconds. */
@@ -61,6 +65,7 @@ export class ReadThrough {
     private readonly stats: CacheStats,
     private readonly logger: Logger,
     private readonly lock: LockSettings,
+    private readonly refreshAhead: RefreshAhead,
   ) {}
 
   /** Loads `key` after an L1 miss (or a stale L1 entry), sharing the load with concurrent callers. */
@@ -101,6 +106,7 @@ export class ReadThrough {
       const found = await this.tiered.readL2(key);
       if (found && found.freshUntil > Date.now()) {
         this.stats.hits.l2 += 1;
+        if (plan.refreshAt !== undefined && isRefreshDue(found, plan.refreshAt, Date.now())) this.refreshAhead.start(key, loader, plan);
         return this.tiered.promote<T>(key, found, tags.position, plan.l1);
       }
       this.stats.misses.l2 += 1;
@@ -141,6 +147,7 @@ export class ReadThrough {
   private async loadAndStore<T>({ key, loader, plan, stale, tags, lockToken }: LoadAttempt<T>): Promise<T> {
     const context = new LoaderContextState<T>(key, stale?.value, { ttl: plan.ttl, grace: plan.grace, tags: plan.tags, l1: plan.l1 });
     const stop = this.stats.time('load', 'loader');
+    const started = Date.now();
     this.stats.loads += 1;
     let value: T;
     try {
@@ -151,6 +158,7 @@ export class ReadThrough {
     } finally {
       stop();
     }
+    context.plan.loadDuration = Date.now() - started;
     const cacheable = plan.shouldCache ? plan.shouldCache(value) : value !== undefined;
     if (context.skipped || !cacheable) {
       this.releaseLock(key, lockToken);

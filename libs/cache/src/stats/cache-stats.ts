@@ -17,6 +17,8 @@ export class CacheStats {
   readonly invalidations: Record<InvalidationReason, number> = { delete: 0, tag: 0, clear: 0, remote: 0 };
   /** L1 entries dropped by `lru-cache`, by its reason (`evict`, `expire`). */
   readonly evictions = new Map<string, number>();
+  /** Background refreshes: done, skipped (another instance held the lock), failed. */
+  readonly refreshAhead = { refreshed: 0, skipped: 0, failed: 0 };
   staleHits = 0;
   coalesced = 0;
   loads = 0;
@@ -53,6 +55,7 @@ export class CacheStats {
       coalesced: this.coalesced,
       loads: this.loads,
       invalidations: { ...this.invalidations },
+      refreshAhead: { ...this.refreshAhead },
       errors: Object.fromEntries(this.errors),
       evictions: Object.fromEntries(this.evictions),
     };

@@ -7,6 +7,8 @@ export interface CacheEntry<T = unknown> {
   freshUntil: number;
   /** Until when the value may still be served stale (fresh-until + grace). */
   staleUntil: number;
+  /** How long producing the value took, in milliseconds (for probabilistic early refresh); 0 if unknown. */
+  loadDuration?: number;
   /** Tag → version the entry was created under; it is valid only while every version is unchanged. */
   tags?: Readonly<Record<string, number>>;
 }

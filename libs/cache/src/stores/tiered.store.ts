@@ -16,6 +16,8 @@ export interface EntryPlan {
   tags: readonly string[];
   /** `false` keeps the entry out of L1. */
   l1?: boolean;
+  /** How long the loader took, in milliseconds, when the value comes from one. */
+  loadDuration?: number;
 }
 
 /** Where invalidations stood before a value was produced: the log position and tag versions per tier. */
@@ -213,7 +215,7 @@ export class TieredStore {
 function entryTiming(plan: EntryPlan): Omit<CacheEntry, 'value'> {
   const createdAt = Date.now();
   const freshUntil = createdAt + plan.ttl;
-  return { createdAt, freshUntil, staleUntil: freshUntil + plan.grace };
+  return { createdAt, freshUntil, staleUntil: freshUntil + plan.grace, loadDuration: plan.loadDuration ?? 0 };
 }
 
 function withTags(tags: Record<string, number>): { tags?: Record<string, number> } {
