@@ -6,6 +6,7 @@ import { CacheLifecycle } from './cache.lifecycle.js';
 import { CacheService } from './cache.service.js';
 import { CacheDecoratorsExplorer } from './decorators/cache-decorators.explorer.js';
 import { CacheHealthIndicator } from './health/cache-health.indicator.js';
+import { CacheWarmersRunner } from './warmers/cache-warmers.runner.js';
 import { INVALIDATION_BUS, LocalOnlyBus, type InvalidationBus } from './invalidation/invalidation-bus.js';
 import { InvalidationLog } from './invalidation/invalidation-log.js';
 import { RedisInvalidationBus } from './invalidation/redis-invalidation.bus.js';
@@ -71,4 +72,5 @@ export const CACHE_PROVIDERS: Provider[] = [
   CacheDecoratorsExplorer,
   HealthIndicatorService,
   CacheHealthIndicator,
+  CacheWarmersRunner,
 ];

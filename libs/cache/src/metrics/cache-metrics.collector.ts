@@ -13,6 +13,7 @@ export class CacheMetricsCollector {
   /** Per namespace, the label sets observed in {@link durations}, to remove them with the app. */
   private readonly observed = new Map<string, Set<string>>();
   private readonly durations: Histogram<string>;
+  private readonly warmDurations: Histogram<string>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -50,6 +51,13 @@ export class CacheMetricsCollector {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     });
+    this.warmDurations = new Histogram({
+      name: 'cache_warm_duration_seconds',
+      help: 'Duration of warm cycles.',
+      labelNames: ['namespace', 'warmer'],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60],
+      registers,
+    });
   }
 
   /** Starts reporting an application's stats under its namespace. */
@@ -61,15 +69,23 @@ export class CacheMetricsCollector {
       observed.add(`${operation}:${layer}`);
       this.durations.observe({ namespace, operation, cache_layer: layer }, seconds);
     };
+    stats.onWarm = (warmer, seconds) => {
+      observed.add(`warm:${warmer}`);
+      this.warmDurations.observe({ namespace, warmer }, seconds);
+    };
   }
 
   /** Stops reporting a closed application's stats. */
   remove(namespace: string): void {
     const stats = this.sources.get(namespace);
-    if (stats) stats.onDuration = undefined;
+    if (stats) {
+      stats.onDuration = undefined;
+      stats.onWarm = undefined;
+    }
     for (const combination of this.observed.get(namespace) ?? []) {
-      const [operation, layer] = combination.split(':');
-      this.durations.remove({ namespace, operation, cache_layer: layer });
+      const [operation, detail] = combination.split(':');
+      if (operation === 'warm') this.warmDurations.remove({ namespace, warmer: detail });
+      else this.durations.remove({ namespace, operation, cache_layer: detail });
     }
     this.sources.delete(namespace);
     this.observed.delete(namespace);

@@ -24,6 +24,8 @@ export class CacheStats {
   loads = 0;
   /** Size of L1 (entries, and approximate bytes when `l1.maxBytes` is set); set by the L1 store. */
   l1Size: { keys(): number; bytes(): number | undefined } | undefined;
+  /** Optional observer of warm cycle durations, in seconds. */
+  onWarm: ((warmer: string, seconds: number) => void) | undefined;
   /** Optional observer of L2 and loader durations, in seconds. */
   onDuration: ((operation: TimedOperation, layer: CacheLayer | 'loader', seconds: number) => void) | undefined;
 
@@ -31,6 +33,11 @@ export class CacheStats {
   recordError(layer: CacheLayer, operation: TimedOperation | 'publish'): void {
     const label = `${layer}:${operation}`;
     this.errors.set(label, (this.errors.get(label) ?? 0) + 1);
+  }
+
+  /** Reports a finished warm cycle. */
+  recordWarm(warmer: string, seconds: number): void {
+    this.onWarm?.(warmer, seconds);
   }
 
   /** Counts an L1 eviction. */
