@@ -3,6 +3,7 @@ import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/term
 import { L2_STORE } from '../cache.constants.js';
 import { CacheService } from '../cache.service.js';
 import type { RedisStore } from '../stores/redis.store.js';
+import { withTimeout } from '../timing/with-timeout.js';
 
 /** Options of {@link CacheHealthIndicator.isHealthy}. */
 export interface CacheHealthOptions {
@@ -36,7 +37,8 @@ export class CacheHealthIndicator {
     if (!this.l2) return session.up({ namespace, l2: 'disabled' });
     const started = Date.now();
     try {
-      await pingWithin(this.l2, options.timeout ?? DEFAULT_TIMEOUT);
+      const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+      await withTimeout(this.l2.redis.ping(), timeout, `Redis did not answer PING within ${timeout}ms`);
     } catch (error) {
       const details = { namespace, l2: 'unreachable', message: error instanceof Error ? error.message : String(error) };
       return options.whenRedisDown === 'down' ? session.down(details) : session.degraded(details);
@@ -47,17 +49,5 @@ export class CacheHealthIndicator {
       latencyMs: Date.now() - started,
       pendingInvalidations: this.cache.hasPendingInvalidations,
     });
-  }
-}
-
-async function pingWithin(l2: RedisStore, milliseconds: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer PING within ${milliseconds}ms`)), milliseconds);
-  });
-  try {
-    await Promise.race([l2.redis.ping(), timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -4,6 +4,7 @@ import { deserialize } from '../serialization/value.serializer.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { CacheEntry } from '../stores/cache-entry.interface.js';
 import type { EntryPlan, TagSnapshot, TieredStore } from '../stores/tiered.store.js';
+import { OperationTimeoutError, withTimeout } from '../timing/with-timeout.js';
 import type { RefreshAhead } from '../refresh/refresh-ahead.js';
 import { isRefreshDue, type RefreshAt } from '../refresh/refresh-policy.js';
 import { LoaderContextState, type LoaderContext } from './loader-context.js';
@@ -47,7 +48,6 @@ interface LoadAttempt<T> {
 }
 
 const LOCK_HELD = Symbol('lock held');
-const TIMED_OUT = Symbol('timed out');
 const FIRST_POLL_DELAY = 10;
 const LONGEST_POLL_DELAY = 100;
 
@@ -134,13 +134,13 @@ export class ReadThrough {
     const loading = this.loadAndStore(attempt);
     try {
       if (!stale || plan.timeout === undefined) return await loading;
-      const outcome = await raceTimeout(loading, plan.timeout);
-      if (outcome !== TIMED_OUT) return outcome;
-      loading.catch((error: unknown) => this.logger.warn(`Late load of '${key}' failed: ${describe(error)}`));
-      return this.serveStale(key, stale, `the loader took longer than ${plan.timeout}ms`);
-    } catch (error) {
+      return await withTimeout(loading, plan.timeout, `the loader took longer than ${plan.timeout}ms`);
+    } catch (error: unknown) {
       if (!stale) throw error;
-      return this.serveStale(key, stale, `the loader failed: ${describe(error)}`);
+      if (!(error instanceof OperationTimeoutError)) return this.serveStale(key, stale, `the loader failed: ${describe(error)}`);
+      // NOTE: the late load goes on and still lands in the cache; only its failure is left to report.
+      loading.catch((late: unknown) => this.logger.warn(`Late load of '${key}' failed: ${describe(late)}`));
+      return this.serveStale(key, stale, error.message);
     }
   }
 
@@ -206,18 +206,6 @@ export class ReadThrough {
 
 function sleep(milliseconds: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, milliseconds).unref());
-}
-
-async function raceTimeout<T>(promise: Promise<T>, milliseconds: number): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), milliseconds);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function describe(error: unknown): string {

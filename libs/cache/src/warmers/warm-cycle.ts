@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
 import type { CacheService } from '../cache.service.js';
 import type { RedisStore } from '../stores/redis.store.js';
+import { withTimeout } from '../timing/with-timeout.js';
 import type { Warmer } from './warmer.interface.js';
 
 /** A registered warmer, its options resolved. */
@@ -50,7 +51,7 @@ export class WarmCycles {
     if (!(await this.claim(lock, warmer.timeout, token))) return false;
     const started = process.hrtime.bigint();
     try {
-      await this.cache.refreshing(() => withTimeout(warmer.instance.warm(), warmer.timeout, warmer.name));
+      await this.cache.refreshing(() => withTimeout(warmer.instance.warm(), warmer.timeout, `did not finish within ${warmer.timeout}ms`));
     } catch (error) {
       this.logger.error(`Warmer ${warmer.name} failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
@@ -72,17 +73,5 @@ export class WarmCycles {
 
   private async release(key: string, token: string): Promise<void> {
     await this.l2?.releaseLock(key, token).catch(() => undefined);
-  }
-}
-
-async function withTimeout(work: Promise<void>, milliseconds: number, name: string): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${name} did not finish within ${milliseconds}ms`)), milliseconds);
-  });
-  try {
-    await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
