@@ -4,10 +4,11 @@ import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.co
 import { CACHE_PROVIDERS } from './cache.providers.js';
 import { CacheService } from './cache.service.js';
 import { CacheHealthIndicator } from './health/cache-health.indicator.js';
+import { WriteBehindQueue } from './write-behind/write-behind.queue.js';
 import type { CacheModuleAsyncOptions, CacheModuleOptions } from './options/cache-options.interface.js';
 import { CacheStats } from './stats/cache-stats.js';
 
-const EXPORTS = [CacheService, CacheStats, CacheHealthIndicator, CACHE_OPTIONS, L1_STORE, L2_STORE];
+const EXPORTS = [CacheService, CacheStats, CacheHealthIndicator, WriteBehindQueue, CACHE_OPTIONS, L1_STORE, L2_STORE];
 
 /** Two-tier caching for a Nest application: `CacheModule.forRoot({ namespace, ... })`. */
 @Module({})

@@ -7,6 +7,7 @@ import { CacheService } from './cache.service.js';
 import { CacheDecoratorsExplorer } from './decorators/cache-decorators.explorer.js';
 import { CacheHealthIndicator } from './health/cache-health.indicator.js';
 import { CacheWarmersRunner } from './warmers/cache-warmers.runner.js';
+import { WriteBehindQueue } from './write-behind/write-behind.queue.js';
 import { INVALIDATION_BUS, LocalOnlyBus, type InvalidationBus } from './invalidation/invalidation-bus.js';
 import { InvalidationLog } from './invalidation/invalidation-log.js';
 import { RedisInvalidationBus } from './invalidation/redis-invalidation.bus.js';
@@ -73,4 +74,5 @@ export const CACHE_PROVIDERS: Provider[] = [
   HealthIndicatorService,
   CacheHealthIndicator,
   CacheWarmersRunner,
+  WriteBehindQueue,
 ];

@@ -23,11 +23,14 @@ export type {
   L1Options,
   L2Options,
   RedisConnectionOption,
+  WriteBehindOptions,
 } from './options/cache-options.interface.js';
 export { CacheHealthIndicator, type CacheHealthOptions } from './health/cache-health.indicator.js';
 export { CacheMetricsModule } from './metrics/cache-metrics.module.js';
 export { CacheWarmer, type CacheWarmerOptions } from './warmers/cache-warmer.decorator.js';
 export type { Warmer } from './warmers/warmer.interface.js';
+export { WriteBehind, type WriteBehindDecoratorOptions } from './write-behind/write-behind.decorator.js';
+export { WriteBehindQueue, type WriteBehindStats } from './write-behind/write-behind.queue.js';
 export { InvalidCacheOptionError, type Duration } from './options/duration.parser.js';
 export type { LoaderContext } from './read-through/loader-context.js';
 export { CacheSerializationError } from './serialization/serialization.error.js';

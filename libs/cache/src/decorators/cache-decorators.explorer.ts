@@ -1,6 +1,7 @@
 import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { CacheService } from '../cache.service.js';
+import { WriteBehindQueue } from '../write-behind/write-behind.queue.js';
 import { bindClass, bindInstance, unbindClass } from './cache-binding.registry.js';
 import { operationsOf } from './cache-operation.js';
 
@@ -15,6 +16,7 @@ export class CacheDecoratorsExplorer implements OnModuleInit, OnApplicationShutd
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly cache: CacheService,
+    private readonly writeBehind: WriteBehindQueue,
   ) {}
 
   onModuleInit(): void {
@@ -27,7 +29,9 @@ export class CacheDecoratorsExplorer implements OnModuleInit, OnApplicationShutd
       for (const operation of operations) operation.compile();
       bindClass(prototype, this.cache);
       this.boundClasses.add(prototype);
-      if (wrapper.isDependencyTreeStatic() && !wrapper.isTransient && isObject(instance)) bindInstance(instance, this.cache);
+      if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient || !isObject(instance)) continue;
+      bindInstance(instance, this.cache);
+      for (const operation of operations) operation.bind?.(instance, { cache: this.cache, writeBehind: this.writeBehind });
     }
   }
 

@@ -1,4 +1,5 @@
 import type { CacheService } from '../cache.service.js';
+import type { WriteBehindQueue } from '../write-behind/write-behind.queue.js';
 
 /** The decorated method, as an operation calls it. */
 export type OriginalMethod = (...args: unknown[]) => Promise<unknown>;
@@ -11,6 +12,14 @@ export interface CacheOperation {
   compile(): void;
   /** Runs `method.apply(thisArg, args)` through the cache. */
   invoke(cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown>;
+  /** Called at init for each singleton instance declaring it (e.g. to register a write-behind writer). */
+  bind?(instance: object, runtime: OperationRuntime): void;
+}
+
+/** What an application's explorer hands to {@link CacheOperation.bind}. */
+export interface OperationRuntime {
+  cache: CacheService;
+  writeBehind: WriteBehindQueue;
 }
 
 /** Where an operation is declared. */
@@ -18,6 +27,8 @@ export interface OperationSite {
   className: string;
   methodName: string;
   parameterCount: number;
+  /** The decorated method itself. */
+  method: OriginalMethod;
 }
 
 /** Prototype → the operations declared on it. */

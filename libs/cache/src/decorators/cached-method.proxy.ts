@@ -15,6 +15,7 @@ export function cacheDecorator(createOperation: (site: OperationSite) => CacheOp
       className: target.constructor.name,
       methodName: String(propertyKey),
       parameterCount: original.length,
+      method: original as unknown as OriginalMethod,
     });
     registerOperation(target, operation);
     descriptor.value = wrapMethod(original, operation);

@@ -1,27 +1,46 @@
 import { groupBySlot, hashSlot } from './hash-slot.js';
 
+// Expected slots are what `CLUSTER KEYSLOT` answers on Redis 7.0.
 describe('hashSlot', () => {
-  it('matches the CRC16 reference vector', () => {
-    expect(hashSlot('123456789')).toBe(12739);
+  it.each([
+    ['123456789', 12739],
+    ['somekey', 11058],
+    ['foo', 12182],
+    ['bar', 5061],
+    ['', 0],
+  ])('puts %p in slot %p', (key, slot) => {
+    expect(hashSlot(key)).toBe(slot);
   });
 
-  it('honours hash tags the way Redis Cluster does', () => {
+  it('hashes only the first non-empty hash tag', () => {
+    expect(hashSlot('foo{hash_tag}')).toBe(2515);
+    expect(hashSlot('bar{hash_tag}')).toBe(2515);
     expect(hashSlot('{user1000}.following')).toBe(hashSlot('{user1000}.followers'));
     expect(hashSlot('{user1000}.following')).toBe(hashSlot('user1000'));
-    expect(hashSlot('foo{}{bar}')).toBe(hashSlot('foo{}{bar}'));
-    expect(hashSlot('foo{}{bar}')).not.toBe(hashSlot('bar'));
-    expect(hashSlot('foo{{bar}}zap')).toBe(hashSlot('{bar'));
-    expect(hashSlot('foo{bar}{zap}')).toBe(hashSlot('bar'));
+    expect(hashSlot('foo{bar}{zap}')).toBe(5061);
   });
 
-  it('puts an entry and its load lock in one slot', () => {
-    expect(hashSlot('shop:v1:{product:13}')).toBe(hashSlot('shop:lock:{product:13}'));
+  it('hashes the whole key when the first tag is empty or unclosed', () => {
+    expect(hashSlot('foo{}{bar}')).toBe(8363);
+    expect(hashSlot('foo{}{bar}')).not.toBe(hashSlot('bar'));
+    expect(hashSlot('foo{bar')).not.toBe(hashSlot('bar'));
+    expect(hashSlot('foo}bar{')).not.toBe(hashSlot(''));
+  });
+
+  it('takes the tag up to the first } after the first {', () => {
+    expect(hashSlot('foo{{bar}}zap')).toBe(4015);
+    expect(hashSlot('foo{{bar}}zap')).toBe(hashSlot('{bar'));
   });
 
   it('hashes UTF-8 bytes', () => {
-    expect(hashSlot('café')).toBeGreaterThanOrEqual(0);
-    expect(hashSlot('café')).toBeLessThan(16_384);
-    expect(hashSlot('café')).not.toBe(hashSlot('cafe'));
+    expect(hashSlot('café')).toBe(5735);
+    expect(hashSlot('😀')).toBe(2959);
+    expect(hashSlot('a{😀}b')).toBe(2959);
+  });
+
+  it('puts an entry and its load lock in one slot through a shared tag', () => {
+    expect(hashSlot('shop:v1:{product%3A13}')).toBe(12341);
+    expect(hashSlot('shop:lock:{product%3A13}')).toBe(12341);
   });
 });
 
@@ -29,8 +48,21 @@ describe('groupBySlot', () => {
   it('groups items by slot and remembers their positions', () => {
     const keys = ['{a}1', '{b}1', '{a}2', '{b}2', '{a}3'];
     const groups = groupBySlot(keys, (key) => key);
-    expect(groups.size).toBe(2);
+    expect([...groups.keys()]).toEqual([hashSlot('a'), hashSlot('b')]);
     expect(groups.get(hashSlot('a'))).toEqual({ indexes: [0, 2, 4], items: ['{a}1', '{a}2', '{a}3'] });
     expect(groups.get(hashSlot('b'))).toEqual({ indexes: [1, 3], items: ['{b}1', '{b}2'] });
+  });
+
+  it('works on any item shape and lets callers restore the original order', () => {
+    const entries = ['foo', 'bar', '{foo}x', 'somekey'].map((key, value) => ({ key, value }));
+    const groups = groupBySlot(entries, (entry) => entry.key);
+    const restored: number[] = [];
+    for (const { indexes, items } of groups.values()) indexes.forEach((index, at) => (restored[index] = items[at].value));
+    expect(restored).toEqual([0, 1, 2, 3]);
+    expect(groups.get(hashSlot('foo'))?.indexes).toEqual([0, 2]);
+  });
+
+  it('returns no groups for no items', () => {
+    expect(groupBySlot([], String).size).toBe(0);
   });
 });

@@ -1,75 +1,104 @@
 import { hashArguments } from './argument-hash.js';
-import { escapeKeySegment } from './key-escaping.js';
 import { compileKeyTemplate, defaultKeyBuilder } from './key-template.js';
 
 const site = { className: 'ProductsService', methodName: 'findOne', parameterCount: 2 };
 
-describe('escapeKeySegment', () => {
-  it('returns safe input unchanged', () => {
-    const safe = 'plain-value_1.2';
-    expect(escapeKeySegment(safe)).toBe(safe);
-  });
-
-  it('escapes separators and pattern characters injectively', () => {
-    const escaped = ['1:orders', '*', '?', '[a]', '{x}', 'a\\b', '%3A'].map(escapeKeySegment);
-    for (const value of escaped) expect(value).not.toMatch(/[:*?[\]{}\\]/);
-    expect(new Set(escaped).size).toBe(escaped.length);
-    expect(escapeKeySegment('%3A')).not.toBe(escapeKeySegment(':'));
-  });
-});
-
 describe('compileKeyTemplate', () => {
-  it('interpolates arguments and property paths', () => {
-    const build = compileKeyTemplate('user:{1.user.email}:{0}', site);
-    expect(build(['13', { user: { email: 'a@b.c' } }])).toBe('user:a@b.c:13');
+  it('interpolates arguments and property paths, keeping literal text', () => {
+    const build = compileKeyTemplate('user:{1.user.email}:{0}!', site);
+    expect(build(['13', { user: { email: 'a@b.c' } }])).toBe('user:a@b.c:13!');
+    expect(compileKeyTemplate('{0}{1}', site)(['a', 'b'])).toBe('ab');
+    expect(compileKeyTemplate('first:{0.items.0}', site)([{ items: ['x'] }])).toBe('first:x');
   });
 
   it('interpolates plain values as themselves', () => {
     const build = compileKeyTemplate('product:{0}', site);
     expect(build(['13'])).toBe('product:13');
     expect(build([13])).toBe('product:13');
+    expect(build([13n])).toBe('product:13');
+    expect(build([false])).toBe('product:false');
     expect(build([null])).toBe('product:null');
     expect(build([undefined])).toBe('product:undefined');
-    expect(build([new Date(0)])).toBe(`product:${escapeKeySegment(new Date(0).toISOString())}`);
+    expect(build([new Date(0)])).toBe('product:1970-01-01T00%3A00%3A00.000Z');
+    expect(build([new Date(Number.NaN)])).toBe('product:Invalid Date');
   });
 
-  it('escapes values so they cannot forge another key', () => {
+  it('escapes values so they cannot forge another key or a pattern', () => {
     const build = compileKeyTemplate('product:{0}', site);
-    expect(build(['1:orders'])).not.toBe('product:1:orders');
+    expect(build(['1:orders'])).toBe('product:1%3Aorders');
+    expect(build(['1:orders'])).not.toBe(build(['1']) + ':orders');
     expect(build(['*'])).toBe('product:%2A');
+    expect(build(['?'])).toBe('product:%3F');
+    expect(build(['['])).toBe('product:%5B');
+    expect(build(['{x}'])).toBe('product:%7Bx%7D');
+    expect(build(['%3A'])).not.toBe(build([':']));
   });
 
-  it('hashes objects without a property path', () => {
+  it('hashes objects and arrays, independently of key order', () => {
     const build = compileKeyTemplate('search:{0}', site);
+    expect(build([{ a: 1, b: 2 }])).toBe(`search:${hashArguments([{ a: 1, b: 2 }])}`);
     expect(build([{ a: 1, b: 2 }])).toBe(build([{ b: 2, a: 1 }]));
+    expect(build([[1, 2]])).not.toBe(build([[2, 1]]));
   });
 
-  it('treats a missing property as undefined', () => {
-    expect(compileKeyTemplate('p:{0.id.deep}', site)([{}])).toBe('p:undefined');
+  it('interpolates a missing property as undefined', () => {
+    const build = compileKeyTemplate('p:{0.id.deep}', site);
+    expect(build([{}])).toBe('p:undefined');
+    expect(build([null])).toBe('p:undefined');
+    expect(build([{ id: null }])).toBe('p:undefined');
+    expect(build([])).toBe('p:undefined');
   });
 
-  it('returns a constant for a template without placeholders', () => {
-    expect(compileKeyTemplate('products:popular', site)([])).toBe('products:popular');
+  it('returns the constant for a template without placeholders', () => {
+    expect(compileKeyTemplate('products:popular', site)(['ignored'])).toBe('products:popular');
   });
 
   it.each([
-    ['x:{2}', /ProductsService\.findOne.*argument 2.*2 parameter/],
-    ['x:{}', /'\{\}' is not a placeholder/],
-    ['x:{a}', /'\{a\}' is not a placeholder/],
-    ['x:{0.}', /'\{0\.\}' is not a placeholder/],
-    ['x:{0', /unbalanced '\{'/],
-    ['x:0}', /unbalanced '\}'/],
+    ['product:{2}', /^Cache key template 'product:\{2\}' on ProductsService\.findOne refers to argument 2, but the method declares 2 parameters \(0\.\.1\)$/],
+    ['x:{}', /'x:\{\}' on ProductsService\.findOne has '\{\}', which is not a placeholder/],
+    ['x:{a}', /has '\{a\}', which is not a placeholder/],
+    ['x:{0.}', /has '\{0\.\}', which is not a placeholder/],
+    ['x:{-1}', /has '\{-1\}', which is not a placeholder/],
+    ['x:{ 0 }', /has '\{ 0 \}', which is not a placeholder/],
+    ['x:{0', /unbalanced '\{' at position 2/],
+    ['x:{{0}}', /unbalanced '\{' at position 2/],
+    ['x:0}', /unbalanced '\}' at position 3/],
+    ['x:{0}}', /unbalanced '\}' at position 5/],
+    ['', /'' on ProductsService\.findOne is empty/],
   ])('rejects %p at compile time', (template, message) => {
     expect(() => compileKeyTemplate(template, site)).toThrow(message);
   });
 
-  it('skips the argument check when the parameter count is unknown', () => {
-    expect(compileKeyTemplate('x:{5}', { ...site, parameterCount: undefined })(['a'])).toBe('x:undefined');
+  it('words the argument check for one or no parameters', () => {
+    expect(() => compileKeyTemplate('{1}', { ...site, parameterCount: 1 })).toThrow(/declares 1 parameter \(0\)$/);
+    expect(() => compileKeyTemplate('{0}', { ...site, parameterCount: 0 })).toThrow(/declares no parameters$/);
   });
 
-  it('calls a function template and checks what it returns', () => {
-    expect(compileKeyTemplate((id: unknown) => `fn:${String(id)}`, site)(['7'])).toBe('fn:7');
-    expect(() => compileKeyTemplate(() => '', site)([])).toThrow(/ProductsService\.findOne.*non-empty string/);
+  it('skips the argument check when the parameter count is unknown', () => {
+    expect(compileKeyTemplate('x:{5}', { ...site, parameterCount: undefined })(['a'])).toBe('x:undefined');
+    expect(compileKeyTemplate('x:{1}', { className: 'A', methodName: 'b' })(['a', 'b'])).toBe('x:b');
+  });
+
+  it('names the site and placeholder when a value cannot be hashed', () => {
+    const build = compileKeyTemplate('x:{0.filter}', site);
+    expect(() => build([{ filter: { test: () => true } }])).toThrow(
+      /^Cache key template 'x:\{0\.filter\}' on ProductsService\.findOne: \{0\.filter\} cannot be interpolated: Cannot hash a function/,
+    );
+    expect(() => build([{ filter: Symbol('s') }])).toThrow(TypeError);
+  });
+
+  it('calls a function template with the arguments and escapes nothing', () => {
+    const build = compileKeyTemplate((id: string, page: number) => `fn:${id}:${page}`, site);
+    expect(build(['a:b', 2])).toBe('fn:a:b:2');
+  });
+
+  it('rejects what a function template returns unless it is a non-empty string', () => {
+    const returning = (value: unknown) => compileKeyTemplate(() => value as string, site);
+    expect(() => returning('')([])).toThrow(/^Cache key function on ProductsService\.findOne returned an empty string; it must return a non-empty string$/);
+    expect(() => returning(undefined)([])).toThrow(/returned undefined/);
+    expect(() => returning(null)([])).toThrow(/returned null/);
+    expect(() => returning(7n)([])).toThrow(/returned a bigint/);
+    expect(() => returning({})([])).toThrow(/returned an object/);
   });
 });
 
@@ -77,30 +106,7 @@ describe('defaultKeyBuilder', () => {
   it('prefixes the class and method to a stable argument hash', () => {
     const build = defaultKeyBuilder('ProductsService', 'search');
     expect(build([{ page: 1, q: 'x' }])).toBe(`ProductsService.search:${hashArguments([{ q: 'x', page: 1 }])}`);
-  });
-});
-
-describe('hashArguments', () => {
-  it('is stable and independent of object key order', () => {
-    expect(hashArguments([{ a: 1, b: [1, 2] }])).toBe(hashArguments([{ b: [1, 2], a: 1 }]));
-    expect(hashArguments([])).toHaveLength(22);
-  });
-
-  it('keeps types apart', () => {
-    const hashes = [['1'], [1], [null], [undefined], ['null'], [[]], [{}], [1n], [true], ['true']].map(hashArguments);
-    expect(new Set(hashes).size).toBe(hashes.length);
-  });
-
-  it('treats Map and Set entries as unordered and keeps array order', () => {
-    expect(hashArguments([new Map([['a', 1], ['b', 2]])])).toBe(hashArguments([new Map([['b', 2], ['a', 1]])]));
-    expect(hashArguments([new Set([1, 2])])).toBe(hashArguments([new Set([2, 1])]));
-    expect(hashArguments([[1, 2]])).not.toBe(hashArguments([[2, 1]]));
-  });
-
-  it('rejects functions and cycles', () => {
-    const cyclic: Record<string, unknown> = {};
-    cyclic.self = cyclic;
-    expect(() => hashArguments([() => 1])).toThrow(TypeError);
-    expect(() => hashArguments([cyclic])).toThrow(/cyclic/);
+    expect(build([])).toBe(`ProductsService.search:${hashArguments([])}`);
+    expect(build(['1'])).not.toBe(build([1]));
   });
 });

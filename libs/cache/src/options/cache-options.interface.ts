@@ -37,6 +37,20 @@ export interface BusOptions {
   maxStaleness?: Duration;
 }
 
+/** Write-behind queue (BullMQ). */
+export interface WriteBehindOptions {
+  /** The queue's Redis; wants `maxmemory-policy noeviction` (a cache Redis usually has `allkeys-lru`). */
+  redis: RedisConnectionOption;
+  /** Default delay before a write is persisted. Default `'1s'`. */
+  delay?: Duration;
+  /** Default total tries per persist. Default 8. */
+  attempts?: number;
+  /** Persists running in parallel (never two of one key). Default 4. */
+  concurrency?: number;
+  /** Persist pending writes during a graceful shutdown instead of leaving them for the next instance. */
+  flushOnShutdown?: boolean;
+}
+
 /** Options of {@link CacheModule.forRoot}. */
 export interface CacheModuleOptions {
   /** Prefix of every key this app writes; matches `[A-Za-z0-9_.-]+`. */
@@ -51,6 +65,8 @@ export interface CacheModuleOptions {
   l2?: L2Options | false;
   /** Invalidation bus (on when L2 is on), or `false` for a single-instance app. */
   bus?: BusOptions | false;
+  /** Write-behind queue, needed by `@WriteBehind`. */
+  writeBehind?: WriteBehindOptions;
   /** Register the module globally. Default `false`. */
   isGlobal?: boolean;
 }

@@ -5,6 +5,7 @@ import type {
   L1Options,
   L2Options,
   RedisConnectionOption,
+  WriteBehindOptions,
 } from './cache-options.interface.js';
 import { InvalidCacheOptionError, parseDuration } from './duration.parser.js';
 import type { ResolvedCacheOptions } from './resolved-options.interface.js';
@@ -12,10 +13,11 @@ import type { ResolvedCacheOptions } from './resolved-options.interface.js';
 const NAMESPACE_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
 const ALLOWED_KEYS = {
-  root: ['namespace', 'defaultTtl', 'grace', 'l1', 'l2', 'bus', 'isGlobal'],
+  root: ['namespace', 'defaultTtl', 'grace', 'l1', 'l2', 'bus', 'writeBehind', 'isGlobal'],
   l1: ['max', 'maxBytes', 'ttl'],
   l2: ['redis', 'commandTimeout', 'breakerThreshold', 'breakerCooldown', 'lockWait'],
   bus: ['redis', 'maxStaleness'],
+  writeBehind: ['redis', 'delay', 'attempts', 'concurrency', 'flushOnShutdown'],
 } as const;
 
 /** Validates user options once at startup and fills in defaults; throws {@link InvalidCacheOptionError}. */
@@ -33,6 +35,7 @@ export function resolveCacheOptions(options: CacheModuleOptions): ResolvedCacheO
     l1: resolveL1(options.l1),
     l2,
     bus: l2 ? resolveBus(options.bus) : false,
+    writeBehind: resolveWriteBehind(options.writeBehind),
   };
 }
 
@@ -69,6 +72,19 @@ function resolveBus(bus: BusOptions | false | undefined): ResolvedCacheOptions['
   return {
     redis: options.redis === undefined ? undefined : validateConnection(options.redis, 'bus.redis'),
     maxStaleness: positiveDuration(options.maxStaleness ?? '1s', 'bus.maxStaleness'),
+  };
+}
+
+function resolveWriteBehind(writeBehind: WriteBehindOptions | undefined): ResolvedCacheOptions['writeBehind'] {
+  if (writeBehind === undefined) return undefined;
+  requireObject(writeBehind, 'writeBehind');
+  rejectUnknownKeys(writeBehind, ALLOWED_KEYS.writeBehind, 'writeBehind.');
+  return {
+    redis: validateConnection(writeBehind.redis, 'writeBehind.redis'),
+    delay: parseDuration(writeBehind.delay ?? '1s', 'writeBehind.delay'),
+    attempts: positiveInteger(writeBehind.attempts ?? 8, 'writeBehind.attempts'),
+    concurrency: positiveInteger(writeBehind.concurrency ?? 4, 'writeBehind.concurrency'),
+    flushOnShutdown: writeBehind.flushOnShutdown ?? false,
   };
 }
 

@@ -16,4 +16,7 @@ export interface ResolvedCacheOptions {
       }
     | false;
   bus: { redis: RedisConnectionOption | undefined; maxStaleness: number } | false;
+  writeBehind:
+    | { redis: RedisConnectionOption; delay: number; attempts: number; concurrency: number; flushOnShutdown: boolean }
+    | undefined;
 }

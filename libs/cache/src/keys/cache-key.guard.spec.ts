@@ -1,0 +1,34 @@
+import { assertCacheKey, invalidCacheKey } from './cache-key.guard.js';
+
+describe('invalidCacheKey', () => {
+  it('accepts a non-empty string', () => {
+    expect(invalidCacheKey('product:13')).toBeUndefined();
+  });
+
+  it.each([
+    ['', /got an empty string/],
+    [undefined, /got undefined/],
+    [null, /got null/],
+    [13, /got a number/],
+    [13n, /got a bigint/],
+    [{}, /got an object/],
+  ])('describes %p without throwing', (key, message) => {
+    const error = invalidCacheKey(key);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error?.message).toMatch(/must be a non-empty string/);
+    expect(error?.message).toMatch(message);
+  });
+
+  it('describes a cyclic object without throwing', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(invalidCacheKey(cyclic)?.message).toMatch(/got an object/);
+  });
+});
+
+describe('assertCacheKey', () => {
+  it('throws the error invalidCacheKey describes', () => {
+    expect(() => assertCacheKey('ok')).not.toThrow();
+    expect(() => assertCacheKey('')).toThrow(/non-empty string/);
+  });
+});

@@ -1,0 +1,31 @@
+import type { AsyncMethodDecorator, KeyTemplate } from '../decorators/cache-decorator.types.js';
+import { cacheDecorator } from '../decorators/cached-method.proxy.js';
+import type { Duration } from '../options/duration.parser.js';
+import { WriteBehindOperation } from './write-behind.operation.js';
+
+/** Options of {@link WriteBehind}. */
+export interface WriteBehindDecoratorOptions {
+  /** The entry written at once (required). */
+  key: KeyTemplate;
+  /** The value cached; default the first argument. */
+  value?: (...args: never[]) => unknown;
+  /** Delay before persisting; default the module's `writeBehind.delay`. */
+  delay?: Duration;
+  /** Total tries; default the module's `writeBehind.attempts`. */
+  attempts?: number;
+  /** Between tries: milliseconds, or `{ type: 'fixed' | 'exponential', delay }` as BullMQ. Default exponential from 1 s. */
+  backoff?: number | { type: 'fixed' | 'exponential'; delay: number };
+  ttl?: Duration;
+  tags?: readonly KeyTemplate[];
+}
+
+/**
+ * Write-behind: the method body is the writer. A call caches the value in L1 and L2 at once (later reads
+ * through the key see it), queues the persistence on BullMQ and returns; the latest value of a key is
+ * persisted, never two at once, at least once. The method's arguments travel through Redis
+ * (MessagePack: class instances arrive as plain objects). The provider must be a singleton.
+ * @example `@WriteBehind({ key: 'product:{0.id}', delay: '2s' })`
+ */
+export function WriteBehind(options: WriteBehindDecoratorOptions): AsyncMethodDecorator {
+  return cacheDecorator((site) => new WriteBehindOperation(site, options));
+}
