@@ -5,8 +5,11 @@ import { Redis } from 'ioredis';
 /** A throwaway redis-server started by a test; only what a test started is ever killed. */
 export interface RedisServerHandle {
   port: number;
+  /** `redis://127.0.0.1:<port>` */
   url: string;
+  /** The current process (changes on restart). */
   readonly pid: number | undefined;
+  /** SIGTERM, SIGKILL after 2s, resolves once the process has exited. */
   stop(): Promise<void>;
   /** Stops and starts again on the same port (data is gone). */
   restart(): Promise<void>;
@@ -59,17 +62,31 @@ async function launch(port: number, args: string[]): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', ...args],
-    { stdio: 'ignore' },
+    { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   started.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr.length < 4_000) stderr += chunk.toString();
+  });
+  const died = new Promise<never>((_, reject) => {
+    const fail = (reason: string): void => reject(new Error(`redis-server on port ${port} ${reason}${stderr ? `: ${stderr.trim()}` : ''}`));
+    child.once('error', (error) => fail(`failed to start (${error.message})`));
+    child.once('close', (code, signal) => fail(`exited before answering PING (${signal ?? `code ${code}`})`));
+  });
   child.once('exit', () => started.delete(child));
-  await waitForPing(port);
+  try {
+    await Promise.race([waitForPing(port, () => hasExited(child)), died]);
+  } catch (error) {
+    await terminate(child);
+    throw error;
+  }
   return child;
 }
 
-async function waitForPing(port: number): Promise<void> {
+async function waitForPing(port: number, gone: () => boolean): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !gone()) {
     const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     client.on('error', () => undefined);
     try {
@@ -78,17 +95,22 @@ async function waitForPing(port: number): Promise<void> {
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 50));
     } finally {
-      client.disconnect();
+      // disconnect() after a refused connect arms ioredis' 2s disconnectTimeout, which keeps Jest alive
+      if (client.status !== 'end') client.disconnect();
     }
   }
   throw new Error(`redis-server on port ${port} did not answer PING within 10s`);
 }
 
 async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (hasExited(child)) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
   await exited;
   clearTimeout(timer);
+}
+
+function hasExited(child: ChildProcess): boolean {
+  return child.pid === undefined || child.exitCode !== null || child.signalCode !== null;
 }
