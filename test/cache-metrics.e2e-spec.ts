@@ -1,6 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { CacheMetricsModule, CacheModule, CacheService } from 'nestjs-tiered-cache';
+import { Injectable, Module } from '@nestjs/common';
+import { CacheMetricsModule, CacheModule, CacheService, WriteBehind, WriteBehindQueue } from 'nestjs-tiered-cache';
 import { register } from 'prom-client';
 import { redisUrl, uniqueNamespace } from './support/test-redis.js';
 
@@ -43,5 +44,34 @@ describe('Prometheus metrics', () => {
     }
     const after = await register.metrics();
     expect(after).not.toContain(`namespace="${first}"`);
+  });
+
+  it('exposes write-behind queue depth, failures and lag', async () => {
+    @Injectable()
+    class Writer {
+      @WriteBehind({ key: 'item:{0}', delay: 100 })
+      async save(_id: string): Promise<void> {}
+    }
+    const namespace = uniqueNamespace('wb');
+    @Module({
+      imports: [CacheModule.forRoot({ namespace, l2: { redis: redisUrl() }, writeBehind: { redis: redisUrl() } }), CacheMetricsModule],
+      providers: [Writer],
+    })
+    class WriterModule {}
+    const app = await (await Test.createTestingModule({ imports: [WriterModule] }).compile()).init();
+    try {
+      await app.get(Writer).save('a');
+      expect(sample(await register.metrics(), 'cache_write_behind_queue_depth', `namespace="${namespace}"`)).toBe(1);
+      expect(await app.get(WriteBehindQueue).drain(10_000)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+      const text = await register.metrics();
+
+      expect(sample(text, 'cache_write_behind_queue_depth', `namespace="${namespace}"`)).toBe(0);
+      expect(sample(text, 'cache_write_behind_failed_total', `namespace="${namespace}"`)).toBe(0);
+      expect(sample(text, 'cache_write_behind_lag_seconds_count', `namespace="${namespace}"`)).toBe(1);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -14,6 +14,7 @@ export class CacheMetricsCollector {
   private readonly observed = new Map<string, Set<string>>();
   private readonly durations: Histogram<string>;
   private readonly warmDurations: Histogram<string>;
+  private readonly writeBehindLag: Histogram<string>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -51,6 +52,17 @@ export class CacheMetricsCollector {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     });
+    this.counter(registers, 'cache_write_behind_failed_total', 'Write-behind persists that failed (each try).', [], (stats) => [
+      [{}, stats.writeBehindFailed],
+    ]);
+    this.writeBehindDepth(registers);
+    this.writeBehindLag = new Histogram({
+      name: 'cache_write_behind_lag_seconds',
+      help: 'Time from when a write-behind persist was due to when it completed.',
+      labelNames: ['namespace'],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60],
+      registers,
+    });
     this.warmDurations = new Histogram({
       name: 'cache_warm_duration_seconds',
       help: 'Duration of warm cycles.',
@@ -69,6 +81,10 @@ export class CacheMetricsCollector {
       observed.add(`${operation}:${layer}`);
       this.durations.observe({ namespace, operation, cache_layer: layer }, seconds);
     };
+    stats.onWriteBehindLag = (seconds) => {
+      observed.add('lag:');
+      this.writeBehindLag.observe({ namespace }, seconds);
+    };
     stats.onWarm = (warmer, seconds) => {
       observed.add(`warm:${warmer}`);
       this.warmDurations.observe({ namespace, warmer }, seconds);
@@ -81,10 +97,12 @@ export class CacheMetricsCollector {
     if (stats) {
       stats.onDuration = undefined;
       stats.onWarm = undefined;
+      stats.onWriteBehindLag = undefined;
     }
     for (const combination of this.observed.get(namespace) ?? []) {
       const [operation, detail] = combination.split(':');
       if (operation === 'warm') this.warmDurations.remove({ namespace, warmer: detail });
+      else if (operation === 'lag') this.writeBehindLag.remove({ namespace });
       else this.durations.remove({ namespace, operation, cache_layer: detail });
     }
     this.sources.delete(namespace);
@@ -108,6 +126,23 @@ export class CacheMetricsCollector {
         this.reset();
         for (const [namespace, stats] of sources) {
           for (const [labels, value] of read(stats)) this.inc({ namespace, ...labels }, value);
+        }
+      },
+    });
+  }
+
+  private writeBehindDepth(registers: Registry[]): void {
+    const sources = this.sources;
+    new Gauge({
+      name: 'cache_write_behind_queue_depth',
+      help: 'Write-behind jobs waiting, delayed or running.',
+      labelNames: ['namespace'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const [namespace, stats] of sources) {
+          const depth = await stats.writeBehindDepth?.().catch(() => undefined);
+          if (depth !== undefined) this.set({ namespace }, depth);
         }
       },
     });

@@ -24,6 +24,12 @@ export class CacheStats {
   loads = 0;
   /** Size of L1 (entries, and approximate bytes when `l1.maxBytes` is set); set by the L1 store. */
   l1Size: { keys(): number; bytes(): number | undefined } | undefined;
+  /** Write-behind persists that failed (each failed try). */
+  writeBehindFailed = 0;
+  /** Jobs of the write-behind queue not yet done; set by the queue when write-behind is on. */
+  writeBehindDepth: (() => Promise<number>) | undefined;
+  /** Optional observer of write-behind lag (due time to persisted), in seconds. */
+  onWriteBehindLag: ((seconds: number) => void) | undefined;
   /** Optional observer of warm cycle durations, in seconds. */
   onWarm: ((warmer: string, seconds: number) => void) | undefined;
   /** Optional observer of L2 and loader durations, in seconds. */
@@ -59,6 +65,7 @@ export class CacheStats {
       hits: { ...this.hits },
       misses: { ...this.misses },
       staleHits: this.staleHits,
+      writeBehindFailed: this.writeBehindFailed,
       coalesced: this.coalesced,
       loads: this.loads,
       invalidations: { ...this.invalidations },

@@ -3,6 +3,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import { Cluster, Redis } from 'ioredis';
 import { CACHE_OPTIONS } from '../cache.constants.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
+import { CacheStats } from '../stats/cache-stats.js';
 import { withTimeout } from '../timing/with-timeout.js';
 import { PendingWriteStore } from './pending-write.store.js';
 
@@ -30,6 +31,7 @@ const ENQUEUE_TIMEOUT = 1_000;
 const DRAIN_POLL = 50;
 const SHUTDOWN_FLUSH_TIMEOUT = 30_000;
 const CLOSE_TIMEOUT = 2_000;
+const DEPTH_TIMEOUT = 500;
 
 interface PersistJob {
   key: string;
@@ -51,9 +53,16 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationSh
   private worker: Worker<PersistJob> | undefined;
   private closing = false;
 
-  constructor(@Inject(CACHE_OPTIONS) private readonly options: ResolvedCacheOptions) {
+  constructor(
+    @Inject(CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
+    private readonly cacheStats: CacheStats,
+  ) {
     const settings = options.writeBehind;
     if (!settings) return;
+    cacheStats.writeBehindDepth = async () => {
+      const { pending, active, delayed } = await withTimeout(this.stats(), DEPTH_TIMEOUT, 'queue depth unavailable');
+      return pending + active + delayed;
+    };
     const redis = settings.redis;
     this.owned = !(redis instanceof Redis || redis instanceof Cluster);
     this.connection = this.owned ? openConnection(redis as string | object) : (redis as Redis | Cluster);
@@ -145,7 +154,14 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationSh
       concurrency: this.options.writeBehind?.concurrency ?? 1,
     });
     this.worker.on('error', (error) => this.logger.debug?.(`Worker: ${error.message}`));
-    this.worker.on('failed', (job, error) => this.logger.warn(`Persisting '${job?.data.key}' failed: ${error.message}`));
+    this.worker.on('failed', (job, error) => {
+      this.cacheStats.writeBehindFailed += 1;
+      this.logger.warn(`Persisting '${job?.data.key}' failed: ${error.message}`);
+    });
+    this.worker.on('completed', (job) => {
+      const due = job.timestamp + (job.opts.delay ?? 0);
+      this.cacheStats.onWriteBehindLag?.(Math.max(0, Date.now() - due) / 1_000);
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
