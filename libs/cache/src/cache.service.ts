@@ -8,6 +8,7 @@ import { parseDuration, type Duration } from './options/duration.parser.js';
 import type { ResolvedCacheOptions } from './options/resolved-options.interface.js';
 import type { LoaderContext } from './read-through/loader-context.js';
 import { ReadThrough, type Loader, type ReadThroughPlan } from './read-through/read-through.js';
+import { LoadRunner } from './read-through/load-runner.js';
 import { RefreshScope } from './read-through/refresh-scope.js';
 import { RefreshAhead } from './refresh/refresh-ahead.js';
 import { isRefreshDue, refreshAtProblem, type RefreshAt } from './refresh/refresh-policy.js';
@@ -83,8 +84,9 @@ export class CacheService {
       ttl: Math.max(LOCK_TTL_FLOOR, options.l2 ? options.l2.lockWait * 2 : 0),
       owner: bus.instanceId,
     };
-    this.refreshAhead = new RefreshAhead(this.tiered, stats, this.logger, lock);
-    this.readThrough = new ReadThrough(this.tiered, stats, this.logger, lock, this.refreshAhead);
+    const runner = new LoadRunner(this.tiered, stats, lock);
+    this.refreshAhead = new RefreshAhead(this.tiered, runner, stats, this.logger);
+    this.readThrough = new ReadThrough(this.tiered, stats, this.logger, lock, runner, this.refreshAhead);
     bus.onRemoteInvalidation((message) => this.tiered.invalidateLocally(message));
   }
 

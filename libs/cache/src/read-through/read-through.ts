@@ -3,11 +3,12 @@ import type { InvalidationMessage } from '../invalidation/invalidation-message.j
 import { deserialize } from '../serialization/value.serializer.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { CacheEntry } from '../stores/cache-entry.interface.js';
-import type { EntryPlan, TagSnapshot, TieredStore } from '../stores/tiered.store.js';
+import type { EntryPlan, TieredStore } from '../stores/tiered.store.js';
 import { OperationTimeoutError, withTimeout } from '../timing/with-timeout.js';
 import type { RefreshAhead } from '../refresh/refresh-ahead.js';
 import { isRefreshDue, type RefreshAt } from '../refresh/refresh-policy.js';
-import { LoaderContextState, type LoaderContext } from './loader-context.js';
+import { LOCK_HELD, type LoadAttempt, type LoadRunner } from './load-runner.js';
+import type { LoaderContext } from './loader-context.js';
 
 /** A loader for `getOrSet`. */
 export type Loader<T> = (context: LoaderContext<T>) => Promise<T> | T;
@@ -37,17 +38,7 @@ interface StaleValue<T> {
   createdAt: number;
 }
 
-/** One load, once the caches have been consulted. */
-interface LoadAttempt<T> {
-  key: string;
-  loader: Loader<T>;
-  plan: ReadThroughPlan;
-  stale: StaleValue<T> | undefined;
-  tags: TagSnapshot;
-  lockToken: string | undefined;
-}
 
-const LOCK_HELD = Symbol('lock held');
 const FIRST_POLL_DELAY = 10;
 const LONGEST_POLL_DELAY = 100;
 
@@ -58,13 +49,13 @@ const LONGEST_POLL_DELAY = 100;
  */
 export class ReadThrough {
   private readonly inFlight = new Map<string, Promise<unknown>>();
-  private lockCounter = 0;
 
   constructor(
     private readonly tiered: TieredStore,
     private readonly stats: CacheStats,
     private readonly logger: Logger,
     private readonly lock: LockSettings,
+    private readonly runner: LoadRunner,
     private readonly refreshAhead: RefreshAhead,
   ) {}
 
@@ -116,7 +107,7 @@ export class ReadThrough {
     }
     let lockToken: string | undefined;
     if (!refreshing && this.tiered.l2) {
-      const lock = await this.acquireLock(key);
+      const lock = await this.runner.tryLock(key);
       if (lock === LOCK_HELD) {
         if (stale) return this.serveStale(key, stale, 'another instance is refreshing it');
         const outcome = await this.awaitOtherLoader<T>(key, tags.position, plan.l1);
@@ -126,12 +117,12 @@ export class ReadThrough {
         lockToken = lock;
       }
     }
-    return this.runLoader({ key, loader, plan, stale, tags, lockToken });
+    return this.runLoader(key, stale, { key, loader, plan, staleValue: stale?.value, tags, lockToken });
   }
 
-  private async runLoader<T>(attempt: LoadAttempt<T>): Promise<T> {
-    const { key, plan, stale } = attempt;
-    const loading = this.loadAndStore(attempt);
+  private async runLoader<T>(key: string, stale: StaleValue<T> | undefined, attempt: LoadAttempt<T>): Promise<T> {
+    const { plan } = attempt;
+    const loading = this.runner.loadAndStore(attempt);
     try {
       if (!stale || plan.timeout === undefined) return await loading;
       return await withTimeout(loading, plan.timeout, `the loader took longer than ${plan.timeout}ms`);
@@ -144,41 +135,10 @@ export class ReadThrough {
     }
   }
 
-  private async loadAndStore<T>({ key, loader, plan, stale, tags, lockToken }: LoadAttempt<T>): Promise<T> {
-    const context = new LoaderContextState<T>(key, stale?.value, { ttl: plan.ttl, grace: plan.grace, tags: plan.tags, l1: plan.l1 });
-    const stop = this.stats.time('load', 'loader');
-    const started = Date.now();
-    this.stats.loads += 1;
-    let value: T;
-    try {
-      value = await loader(context);
-    } catch (error) {
-      this.releaseLock(key, lockToken);
-      throw error;
-    } finally {
-      stop();
-    }
-    context.plan.loadDuration = Date.now() - started;
-    const cacheable = plan.shouldCache ? plan.shouldCache(value) : value !== undefined;
-    if (context.skipped || !cacheable) {
-      this.releaseLock(key, lockToken);
-      return value;
-    }
-    const snapshot = context.tagsChanged ? { ...(await this.tiered.snapshotTags(context.plan.tags)), position: tags.position } : tags;
-    return this.tiered.write(key, value, context.plan, snapshot, lockToken);
-  }
-
   private serveStale<T>(key: string, stale: StaleValue<T>, reason: string): T {
     this.stats.staleHits += 1;
     this.logger.warn(`Serving stale '${key}': ${reason}`);
     return stale.value;
-  }
-
-  private async acquireLock(key: string): Promise<string | typeof LOCK_HELD | undefined> {
-    const token = `${this.lock.owner}:${++this.lockCounter}`;
-    const acquired = await this.tiered.guard('l2', 'get', () => this.tiered.l2!.tryLock(key, token, this.lock.ttl));
-    if (acquired === undefined) return undefined;
-    return acquired ? token : LOCK_HELD;
   }
 
   /** Polls for the other instance's result; takes over the lock if it is released without one. */
@@ -191,16 +151,11 @@ export class ReadThrough {
         this.stats.hits.l2 += 1;
         return { value: this.tiered.promote<T>(key, found, position, useL1) };
       }
-      const lock = await this.acquireLock(key);
+      const lock = await this.runner.tryLock(key);
       if (lock === undefined) return undefined;
       if (lock !== LOCK_HELD) return { token: lock };
     }
     return undefined;
-  }
-
-  private releaseLock(key: string, token: string | undefined): void {
-    if (token === undefined) return;
-    void this.tiered.guard('l2', 'delete', () => this.tiered.l2!.releaseLock(key, token));
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
+import { LOCK_HELD, type LoadRunner } from '../read-through/load-runner.js';
 import type { Loader, ReadThroughPlan } from '../read-through/read-through.js';
-import { LoaderContextState } from '../read-through/loader-context.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { TieredStore } from '../stores/tiered.store.js';
 
@@ -10,17 +10,16 @@ import type { TieredStore } from '../stores/tiered.store.js';
  */
 export class RefreshAhead {
   private readonly running = new Set<string>();
-  private counter = 0;
 
   constructor(
     private readonly tiered: TieredStore,
+    private readonly runner: LoadRunner,
     private readonly stats: CacheStats,
     private readonly logger: Logger,
-    private readonly lock: { ttl: number; owner: string },
   ) {}
 
   /**
-   * Starts a background refresh of `key` (callers check {@link isRefreshDue} first) unless one is already
+   * Starts a background refresh of `key` (callers check `isRefreshDue` first) unless one is already
    * running here; never waits, never throws.
    */
   start<T>(key: string, loader: Loader<T>, plan: ReadThroughPlan): void {
@@ -31,24 +30,12 @@ export class RefreshAhead {
 
   private async refresh<T>(key: string, loader: Loader<T>, plan: ReadThroughPlan): Promise<void> {
     const tags = await this.tiered.snapshotTags(plan.tags);
-    const token = `${this.lock.owner}:refresh:${++this.counter}`;
-    if (this.tiered.l2) {
-      const acquired = await this.tiered.guard('l2', 'get', () => this.tiered.l2!.tryLock(key, token, this.lock.ttl));
-      if (acquired === false) return this.record('skipped');
-    }
-    const locked = this.tiered.l2 ? token : undefined;
-    const context = new LoaderContextState<T>(key, undefined, { ttl: plan.ttl, grace: plan.grace, tags: plan.tags, l1: plan.l1 });
+    const lockToken = await this.runner.tryLock(key);
+    if (lockToken === LOCK_HELD) return this.record('skipped');
     try {
-      const started = Date.now();
-      const value = await loader(context);
-      context.plan.loadDuration = Date.now() - started;
-      const cacheable = plan.shouldCache ? plan.shouldCache(value) : value !== undefined;
-      const snapshot = context.tagsChanged ? { ...(await this.tiered.snapshotTags(context.plan.tags)), position: tags.position } : tags;
-      if (!context.skipped && cacheable) await this.tiered.write(key, value, context.plan, snapshot, locked);
-      else if (locked) await this.tiered.guard('l2', 'delete', () => this.tiered.l2!.releaseLock(key, locked));
+      await this.runner.loadAndStore({ key, loader, plan, staleValue: undefined, tags, lockToken });
       this.record('refreshed');
     } catch (error) {
-      if (locked) await this.tiered.guard('l2', 'delete', () => this.tiered.l2!.releaseLock(key, locked));
       this.logger.warn(`Refresh ahead of '${key}' failed: ${error instanceof Error ? error.message : String(error)}`);
       this.record('failed');
     }

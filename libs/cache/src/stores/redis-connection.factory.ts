@@ -13,9 +13,9 @@ const RECONNECT_CEILING = 2_000;
 /**
  * Opens a connection the module owns, or wraps one the application passed in (never closed by us).
  * Owned connections fail fast while disconnected instead of queueing, so a dead Redis costs callers
- * nothing but a fallback to L1 and the loader.
+ * nothing but a fallback to L1 and the loader; `overrides` adjust that for other users (BullMQ).
  */
-export function connectRedis(option: RedisConnectionOption, name: string, logger: Logger): ManagedConnection {
+export function connectRedis(option: RedisConnectionOption, name: string, logger: Logger, overrides: RedisOptions = {}): ManagedConnection {
   if (option instanceof Redis || option instanceof Cluster) return { client: watchErrors(option, name, logger), owned: false };
   const defaults: RedisOptions = {
     // NOTE: commands issued in one tick share one socket write: at high concurrency the write syscall,
@@ -27,6 +27,7 @@ export function connectRedis(option: RedisConnectionOption, name: string, logger
     retryStrategy: (times) => Math.min(times * 100, RECONNECT_CEILING),
     // NOTE: untyped ioredis option (default 2s): how long a disconnect waits for a socket that never opened.
     ...{ disconnectTimeout: 100 },
+    ...overrides,
   };
   const client = typeof option === 'string' ? new Redis(option, defaults) : new Redis({ ...defaults, ...option });
   return { client: watchErrors(client, name, logger), owned: true };

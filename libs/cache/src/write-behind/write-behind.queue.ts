@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Queue, Worker, type Job } from 'bullmq';
-import { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { CACHE_OPTIONS } from '../cache.constants.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
 import { CacheStats } from '../stats/cache-stats.js';
+import { closeConnection, connectRedis, type ManagedConnection } from '../stores/redis-connection.factory.js';
 import { withTimeout } from '../timing/with-timeout.js';
 import { PendingWriteStore } from './pending-write.store.js';
 
@@ -24,6 +25,10 @@ export interface WriteBehindStats {
   delayed: number;
   failed: number;
 }
+
+// NOTE: BullMQ needs maxRetriesPerRequest: null (its blocking worker connection must not give up) and
+// queues commands while reconnecting; enqueue() bounds the wait itself.
+const BULLMQ_CONNECTION = { maxRetriesPerRequest: null, enableOfflineQueue: true, enableAutoPipelining: false };
 
 // NOTE: the hash tag keeps every queue key and pending record in one Redis Cluster slot.
 const QUEUE_PREFIX = '{wb}';
@@ -46,8 +51,7 @@ interface PersistJob {
 export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('WriteBehind');
   private readonly writers = new Map<string, PersistFunction>();
-  private readonly connection: Redis | Cluster | undefined;
-  private readonly owned: boolean = false;
+  private readonly managed: ManagedConnection | undefined;
   private readonly queue: Queue<PersistJob> | undefined;
   private readonly pending: PendingWriteStore | undefined;
   private worker: Worker<PersistJob> | undefined;
@@ -63,13 +67,10 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationSh
       const { pending, active, delayed } = await withTimeout(this.stats(), DEPTH_TIMEOUT, 'queue depth unavailable');
       return pending + active + delayed;
     };
-    const redis = settings.redis;
-    this.owned = !(redis instanceof Redis || redis instanceof Cluster);
-    this.connection = this.owned ? openConnection(redis as string | object) : (redis as Redis | Cluster);
-    this.connection.on('error', (error: Error) => this.logger.debug?.(`Queue Redis: ${error.message}`));
-    this.queue = new Queue<PersistJob>(options.namespace, { connection: this.connection, prefix: QUEUE_PREFIX });
+    this.managed = connectRedis(settings.redis, `${options.namespace}:write-behind`, this.logger, BULLMQ_CONNECTION);
+    this.queue = new Queue<PersistJob>(options.namespace, { connection: this.managed.client, prefix: QUEUE_PREFIX });
     this.queue.on('error', (error) => this.logger.debug?.(`Queue: ${error.message}`));
-    this.pending = new PendingWriteStore(this.connection, `${QUEUE_PREFIX}:${options.namespace}`);
+    this.pending = new PendingWriteStore(this.managed.client, `${QUEUE_PREFIX}:${options.namespace}`);
   }
 
   /** Whether `writeBehind` is configured. */
@@ -139,7 +140,7 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationSh
   }
 
   onApplicationBootstrap(): void {
-    const connection = this.connection;
+    const connection = this.managed?.client;
     if (!connection) return;
     // NOTE: a BullMQ worker on a Redis that never answers cannot be closed; it starts once Redis is ready.
     if (connection.status === 'ready') this.startWorker(connection);
@@ -173,9 +174,7 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationSh
     const closing = Promise.all([this.worker?.close(), this.queue.close()]);
     // NOTE: BullMQ waits for its connections; with the queue Redis gone that would be forever.
     await withTimeout(closing, CLOSE_TIMEOUT, 'closing the write-behind queue timed out').catch((error: Error) => this.logger.warn(error.message));
-    if (!this.owned) return;
-    if (this.connection?.status === 'ready') await this.connection.quit().catch(() => undefined);
-    this.connection?.disconnect();
+    if (this.managed) await closeConnection(this.managed);
   }
 
   private async persist(job: Job<PersistJob>): Promise<void> {
@@ -194,11 +193,4 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationSh
     }
     return { queue: this.queue, pending: this.pending };
   }
-}
-
-function openConnection(redis: string | object): Redis {
-  // NOTE: BullMQ requires maxRetriesPerRequest: null (its blocking worker connection must not give up);
-  // disconnectTimeout (untyped ioredis option) keeps a close from waiting 2 s for a socket that never opened.
-  const options = { maxRetriesPerRequest: null, ...{ disconnectTimeout: 100 } };
-  return typeof redis === 'string' ? new Redis(redis, options) : new Redis({ ...redis, ...options });
 }
