@@ -13,6 +13,7 @@ import { RefreshScope } from './read-through/refresh-scope.js';
 import { RefreshAhead } from './refresh/refresh-ahead.js';
 import { isRefreshDue, refreshAtProblem, type RefreshAt } from './refresh/refresh-policy.js';
 import { CacheStats } from './stats/cache-stats.js';
+import type { EncodedEntry } from './serialization/envelope.codec.js';
 import type { CacheEntry } from './stores/cache-entry.interface.js';
 import type { MemoryStore } from './stores/memory.store.js';
 import type { RedisStore } from './stores/redis.store.js';
@@ -214,12 +215,7 @@ export class CacheService {
     const found = await this.tiered.readManyL2(missing.map((index) => keys[index]));
     found.forEach((entry, missingIndex) => {
       const index = missing[missingIndex];
-      if (entry === undefined || entry.freshUntil <= Date.now()) {
-        this.stats.misses.l2 += 1;
-        return;
-      }
-      this.stats.hits.l2 += 1;
-      values[index] = this.tiered.promote<T>(keys[index], entry, position);
+      values[index] = this.acceptFromL2<T>(keys[index], entry, position)?.value;
     });
     return values;
   }
@@ -259,14 +255,17 @@ export class CacheService {
   private getFromL2<T>(key: string): Promise<{ value: T } | undefined> {
     if (!this.tiered.l2) return Promise.resolve(undefined);
     const position = this.tiered.position;
-    return this.tiered.readL2(key).then((found) => {
-      if (found === undefined || found.freshUntil <= Date.now()) {
-        this.stats.misses.l2 += 1;
-        return undefined;
-      }
-      this.stats.hits.l2 += 1;
-      return { value: this.tiered.promote<T>(key, found, position) };
-    });
+    return this.tiered.readL2(key).then((found) => this.acceptFromL2<T>(key, found, position));
+  }
+
+  /** Counts an L2 read as a hit (promoting the fresh value to L1) or a miss. */
+  private acceptFromL2<T>(key: string, found: EncodedEntry | undefined, position: number): { value: T } | undefined {
+    if (found === undefined || found.freshUntil <= Date.now()) {
+      this.stats.misses.l2 += 1;
+      return undefined;
+    }
+    this.stats.hits.l2 += 1;
+    return { value: this.tiered.promote<T>(key, found, position) };
   }
 
   private plan(options: SetOptions): EntryPlan {
