@@ -79,6 +79,7 @@ export class CacheService {
       bus,
       stats,
       this.logger,
+      options.l2 ? options.l2.commandTimeout : 0,
     );
     const lock = {
       wait: options.l2 ? options.l2.lockWait : 0,
@@ -140,8 +141,9 @@ export class CacheService {
   /** {@link set} with options already resolved (durations in milliseconds); used by `@CachePut`. */
   async put<T>(key: string, value: T, plan: EntryPlan): Promise<void> {
     assertCacheKey(key);
-    const snapshot = await this.tiered.snapshotTags(plan.tags);
-    await this.tiered.write(key, value, plan, snapshot);
+    const budget = this.tiered.budget();
+    const snapshot = await this.tiered.snapshotTags(plan.tags, plan.ttl + plan.grace, budget);
+    await this.tiered.write(key, value, plan, snapshot, undefined, budget);
   }
 
   /** Removes keys from L1 and L2 and tells other instances; never throws because Redis is down. */

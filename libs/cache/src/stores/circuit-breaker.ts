@@ -1,9 +1,24 @@
-/** Thrown instead of calling Redis while the circuit is open, or when a command outlives its timeout. */
+/** Thrown instead of calling Redis while the circuit is open, or when a command outlives its deadline. */
 export class RedisUnavailableError extends Error {
-  constructor(reason: string) {
+  constructor(
+    reason: string,
+    /** Whether the command may still reach Redis: its outcome is unknown, so a write may have been applied. */
+    readonly maybeApplied: boolean,
+  ) {
     super(`nestjs-tiered-cache: Redis unavailable (${reason})`);
     this.name = 'RedisUnavailableError';
   }
+}
+
+/** Whether a failed write may still have been applied by Redis (anything but a refusal before sending or an error reply). */
+export function mayHaveApplied(error: unknown): boolean {
+  if (error instanceof RedisUnavailableError) return error.maybeApplied;
+  return !isErrorReply(error);
+}
+
+/** Whether an error is an answer from Redis (an error reply): Redis is up, the command was wrong. */
+export function isErrorReply(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError';
 }
 
 interface InFlightCall {
@@ -12,7 +27,7 @@ interface InFlightCall {
 }
 
 const LONGEST_SWEEP_INTERVAL = 50;
-const BATCHED_COMMAND_ALLOWANCE = 0.1;
+const BATCHED_COMMAND_ALLOWANCE = 0.5;
 
 /**
  * Guards every Redis call: a timeout, and a circuit that opens after `threshold` consecutive failures,
@@ -38,11 +53,22 @@ export class CircuitBreaker {
     return this.openUntil > Date.now() || this.probing;
   }
 
+  /** The deadline of a call starting now. */
+  deadline(): number {
+    return Date.now() + this.timeout;
+  }
+
+  /** `deadline` extended for a batch of `commands` commands, so a large `setMany` is not mistaken for a dead Redis. */
+  forBatch(deadline: number, commands: number): number {
+    return deadline + Math.max(0, commands - 1) * BATCHED_COMMAND_ALLOWANCE;
+  }
+
   /**
-   * Runs `operation` under the timeout, unless the circuit is open. A batch of `commands` gets a
-   * proportionally longer deadline, so a large `setMany` is not mistaken for a dead Redis.
+   * Runs `operation` until `deadline` (epoch ms), unless the circuit is open. An error reply counts as
+   * Redis answering: only silence and connection failures open the circuit.
    */
-  run<T>(operation: () => Promise<T>, commands = 1): Promise<T> {
+  run<T>(operation: () => Promise<T>, deadline = this.deadline()): Promise<T> {
+    if (deadline <= Date.now()) return Promise.reject(new RedisUnavailableError('no time left for this call', false));
     let isProbe: boolean;
     try {
       isProbe = this.admit();
@@ -51,8 +77,8 @@ export class CircuitBreaker {
     }
     return new Promise<T>((resolve, reject) => {
       const call: InFlightCall = {
-        deadline: Date.now() + this.timeout + (commands - 1) * BATCHED_COMMAND_ALLOWANCE,
-        reject: (error) => this.settle(call, isProbe, false) && reject(error),
+        deadline,
+        reject: (error) => this.settle(call, isProbe, isErrorReply(error)) && reject(error),
       };
       this.inFlight.add(call);
       this.sweeper ??= this.startSweeper();
@@ -70,9 +96,9 @@ export class CircuitBreaker {
   }
 
   private admit(): boolean {
-    if (this.probing) throw new RedisUnavailableError('circuit open');
+    if (this.probing) throw new RedisUnavailableError('circuit open', false);
     if (this.openUntil === 0) return false;
-    if (this.openUntil > Date.now()) throw new RedisUnavailableError('circuit open');
+    if (this.openUntil > Date.now()) throw new RedisUnavailableError('circuit open', false);
     this.probing = true;
     return true;
   }
@@ -105,7 +131,7 @@ export class CircuitBreaker {
   private sweep(): void {
     const now = Date.now();
     for (const call of this.inFlight) {
-      if (call.deadline <= now) call.reject(new RedisUnavailableError(`no answer within ${this.timeout}ms`));
+      if (call.deadline <= now) call.reject(new RedisUnavailableError('no answer before the deadline', true));
     }
   }
 }
