@@ -92,7 +92,10 @@ export class LoadRunner {
   private keepLocked(key: string, token: string): NodeJS.Timeout | undefined {
     const l2 = this.tiered.l2;
     if (!l2) return undefined;
-    const timer = setInterval(() => void l2.extendLock(key, token, this.lock.ttl).catch(() => undefined), this.lock.ttl / 3);
+    const extend = async (): Promise<void> => {
+      if (!(await l2.extendLock(key, token, this.lock.ttl).catch(() => true))) clearInterval(timer);
+    };
+    const timer = setInterval(() => void extend(), this.lock.ttl / 3);
     timer.unref();
     return timer;
   }

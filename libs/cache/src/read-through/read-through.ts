@@ -128,10 +128,10 @@ export class ReadThrough {
     if (!claim.held) return this.runLoader(key, stale, { ...attempt, token: claim.token });
     if (stale) return this.serveStale(key, stale, 'another instance is refreshing it');
     const outcome = await this.awaitOtherLoader<T>(key, tags.position, plan.l1, budget);
-    if (outcome && 'found' in outcome) return outcome.found;
-    // NOTE: past lockWait the holder is presumed dead: its lock is taken over, so its late write is refused.
-    const token = outcome?.token ?? (await this.runner.claim(key, 'take', budget)).token;
-    return this.runLoader(key, stale, { ...attempt, token });
+    if ('found' in outcome) return outcome.found;
+    // NOTE: past lockWait with the lock still held (its holder extends it while loading), this caller loads
+    // too but cannot write: the slow load's result is the one cached. A dead holder's lock expires within its ttl.
+    return this.runLoader(key, stale, { ...attempt, token: outcome.token });
   }
 
   private async runLoader<T>(key: string, stale: StaleValue<T> | undefined, attempt: LoadAttempt<T>): Promise<T> {
@@ -150,6 +150,8 @@ export class ReadThrough {
       // NOTE: the late load goes on and still lands in the cache (through its lock); only its failure is left to report.
       loading.catch((late: unknown) => this.logger.warn(`Late load of '${key}' failed: ${describe(late)}`));
       if (stale) return this.serveStale(key, stale, error.message);
+      // NOTE: the next call may load again at once; the hung load's late write is refused.
+      this.runner.release(key, attempt.token);
       throw new CacheLoadTimeoutError(key, hardTimeout);
     }
   }
@@ -160,25 +162,22 @@ export class ReadThrough {
     return stale.value;
   }
 
-  /** Polls for the other instance's result until `lockWait`; claims the lock if it is released without one. */
-  private async awaitOtherLoader<T>(
-    key: string,
-    position: number,
-    useL1: boolean | undefined,
-    budget: RedisBudget,
-  ): Promise<{ found: T } | { token: string } | undefined> {
+  /**
+   * Polls for the other instance's result until `lockWait`. Claims the lock when it is released without
+   * one; otherwise returns a token that does not hold it.
+   */
+  private async awaitOtherLoader<T>(key: string, position: number, useL1: boolean | undefined, budget: RedisBudget): Promise<{ found: T } | { token: string }> {
     const deadline = Date.now() + this.lock.wait;
-    for (let pause = FIRST_POLL_DELAY; Date.now() < deadline; pause = Math.min(pause * 2, LONGEST_POLL_DELAY)) {
-      await sleep(pause);
-      const found = await this.tiered.readL2(key);
+    for (let pause = FIRST_POLL_DELAY; ; pause = Math.min(pause * 2, LONGEST_POLL_DELAY)) {
+      await sleep(Math.max(0, Math.min(pause, deadline - Date.now())));
+      const found = await this.tiered.readL2(key, budget);
       if (found && found.freshUntil > Date.now()) {
         this.stats.hits.l2 += 1;
         return { found: this.tiered.promote<T>(key, found, position, useL1) };
       }
       const claim = await this.runner.claim(key, 'nx', budget);
-      if (!claim.held) return { token: claim.token };
+      if (!claim.held || Date.now() >= deadline) return { token: claim.token };
     }
-    return undefined;
   }
 }
 

@@ -13,6 +13,12 @@ const RANDOM_VERSION_FLOOR = 1_000_000;
 /** A fenced script's reply when it arrived after the caller's deadline. */
 const FENCED = -1;
 
+/** What the tiered layer needs from L2 (the seam a test double stands in for). */
+export type SharedTier = Pick<
+  RedisStore,
+  'read' | 'readMany' | 'write' | 'writeIfLocked' | 'snapshotTagVersions' | 'invalidateTags' | 'takeLock' | 'extendLock' | 'releaseLock' | 'delete' | 'clear' | 'stop'
+>;
+
 /** How a load takes its key's lock: only if free, or replacing another holder (whose write is then refused). */
 export type LockMode = 'nx' | 'take';
 

@@ -10,7 +10,7 @@ import type { CacheEntry } from './cache-entry.interface.js';
 import { mayHaveApplied } from './circuit-breaker.js';
 import type { MemoryStore } from './memory.store.js';
 import { RedisBudget } from './redis-budget.js';
-import type { RedisStore } from './redis.store.js';
+import type { SharedTier } from './redis.store.js';
 
 /** Timing and tags of a value about to be written. */
 export interface EntryPlan {
@@ -44,7 +44,7 @@ const PUT: WriteMode = { kind: 'put' };
 export class TieredStore {
   constructor(
     readonly l1: MemoryStore | undefined,
-    readonly l2: RedisStore | undefined,
+    readonly l2: SharedTier | undefined,
     private readonly invalidations: InvalidationLog,
     private readonly onLocalInvalidation: (message: InvalidationMessage) => void,
     private readonly pending: PendingInvalidations,
