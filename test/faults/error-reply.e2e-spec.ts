@@ -1,0 +1,71 @@
+import type { Redis } from 'ioredis';
+import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { uniqueNamespace } from '../support/test-redis.js';
+import { FaultApps } from './support/fault-apps.js';
+import { printFigures, Violations } from './support/fault-figures.js';
+import { entryKey, rawClient } from './support/redis-inspect.js';
+
+// Item 33 of issue 7: an error reply is Redis answering, not Redis being down; it must not open the
+// circuit breaker (which would send every caller to the loader for breakerCooldown).
+const PROVOKED = 10;
+
+describe('fault: Redis error replies', () => {
+  const apps = new FaultApps();
+  let server: RedisServerHandle;
+  let direct: Redis;
+  let namespace: string;
+
+  beforeEach(async () => {
+    server = await startRedisServer({ args: ['--maxmemory-policy', 'noeviction'] });
+    direct = rawClient(server.url);
+    namespace = uniqueNamespace('replies');
+  });
+  afterEach(async () => {
+    await apps.closeAll();
+    direct.disconnect();
+    await server.stop();
+  });
+
+  const provocations: [string, (cache: import('nestjs-tiered-cache').CacheService) => Promise<void>][] = [
+    [
+      'OOM on writes (maxmemory reached, noeviction)',
+      async (cache) => {
+        await direct.config('SET', 'maxmemory', '1');
+        for (let index = 0; index < PROVOKED; index += 1) await cache.set(`oom:${index}`, index);
+        await direct.config('SET', 'maxmemory', '0');
+      },
+    ],
+    [
+      'WRONGTYPE on reads (entry keys holding a list)',
+      async (cache) => {
+        for (let index = 0; index < PROVOKED; index += 1) await direct.rpush(entryKey(namespace, `wrong:${index}`), 'x');
+        for (let index = 0; index < PROVOKED; index += 1) await cache.get(`wrong:${index}`);
+      },
+    ],
+  ];
+
+  it.each(provocations)('%s: the next normal call still reaches Redis', async (_, provoke) => {
+    // NOTE: threshold 3 and a 30 s cooldown: if error replies count as failures, the breaker is open for the rest of the test.
+    const app = await apps.start({ namespace, l2: { redis: server.url, breakerThreshold: 3, breakerCooldown: '30s' } });
+    const other = await apps.start({ namespace, l2: { redis: server.url } });
+    let callerErrors = 0;
+    await provoke(app.cache).catch(() => (callerErrors += 1));
+
+    await app.cache.set('after', 'written');
+    const written = (await direct.exists(entryKey(namespace, 'after'))) === 1;
+    await other.cache.set('probe', 'from the other instance');
+    const read = await app.cache.get('probe');
+
+    printFigures(`error replies: ${_}`, {
+      provoked: PROVOKED,
+      'caller errors': callerErrors,
+      'next write reached Redis': written,
+      'next read reached Redis': read === 'from the other instance',
+    });
+    const violations = new Violations();
+    violations.check(callerErrors === 0, 'an error reply reached the caller');
+    violations.check(written, `after ${PROVOKED} error replies, set() did not reach Redis (circuit opened?)`);
+    violations.check(read === 'from the other instance', `after ${PROVOKED} error replies, get() of another instance's entry returned ${String(read)} (circuit opened?)`);
+    expect(violations.list).toEqual([]);
+  }, 30_000);
+});
