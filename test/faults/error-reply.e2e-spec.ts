@@ -1,44 +1,34 @@
-import type { Redis } from 'ioredis';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 import { uniqueNamespace } from '../support/test-redis.js';
-import { FaultApps } from './support/fault-apps.js';
+import { useFaultEnvironment } from './support/fault-environment.js';
 import { printFigures, Violations } from './support/fault-figures.js';
-import { entryKey, rawClient } from './support/redis-inspect.js';
+import { entryKey } from './support/redis-inspect.js';
 
 // Item 33 of issue 7: an error reply is Redis answering, not Redis being down; it must not open the
 // circuit breaker (which would send every caller to the loader for breakerCooldown).
 const PROVOKED = 10;
 
 describe('fault: Redis error replies', () => {
-  const apps = new FaultApps();
-  let server: RedisServerHandle;
-  let direct: Redis;
+  const env = useFaultEnvironment(['--maxmemory-policy', 'noeviction']);
+  const { apps } = env;
   let namespace: string;
 
   beforeEach(async () => {
-    server = await startRedisServer({ args: ['--maxmemory-policy', 'noeviction'] });
-    direct = rawClient(server.url);
     namespace = uniqueNamespace('replies');
-  });
-  afterEach(async () => {
-    await apps.closeAll();
-    direct.disconnect();
-    await server.stop();
   });
 
   const provocations: [string, (cache: import('nestjs-tiered-cache').CacheService) => Promise<void>][] = [
     [
       'OOM on writes (maxmemory reached, noeviction)',
       async (cache) => {
-        await direct.config('SET', 'maxmemory', '1');
+        await env.direct.config('SET', 'maxmemory', '1');
         for (let index = 0; index < PROVOKED; index += 1) await cache.set(`oom:${index}`, index);
-        await direct.config('SET', 'maxmemory', '0');
+        await env.direct.config('SET', 'maxmemory', '0');
       },
     ],
     [
       'WRONGTYPE on reads (entry keys holding a list)',
       async (cache) => {
-        for (let index = 0; index < PROVOKED; index += 1) await direct.rpush(entryKey(namespace, `wrong:${index}`), 'x');
+        for (let index = 0; index < PROVOKED; index += 1) await env.direct.rpush(entryKey(namespace, `wrong:${index}`), 'x');
         for (let index = 0; index < PROVOKED; index += 1) await cache.get(`wrong:${index}`);
       },
     ],
@@ -46,13 +36,13 @@ describe('fault: Redis error replies', () => {
 
   it.each(provocations)('%s: the next normal call still reaches Redis', async (_, provoke) => {
     // NOTE: threshold 3 and a 30 s cooldown: if error replies count as failures, the breaker is open for the rest of the test.
-    const app = await apps.start({ namespace, l2: { redis: server.url, breakerThreshold: 3, breakerCooldown: '30s' } });
-    const other = await apps.start({ namespace, l2: { redis: server.url } });
+    const app = await apps.start({ namespace, l2: { redis: env.server.url, breakerThreshold: 3, breakerCooldown: '30s' } });
+    const other = await apps.start({ namespace, l2: { redis: env.server.url } });
     let callerErrors = 0;
     await provoke(app.cache).catch(() => (callerErrors += 1));
 
     await app.cache.set('after', 'written');
-    const written = (await direct.exists(entryKey(namespace, 'after'))) === 1;
+    const written = (await env.direct.exists(entryKey(namespace, 'after'))) === 1;
     await other.cache.set('probe', 'from the other instance');
     const read = await app.cache.get('probe');
 

@@ -1,9 +1,7 @@
-import type { Redis } from 'ioredis';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 import { uniqueNamespace } from '../support/test-redis.js';
-import { FaultApps } from './support/fault-apps.js';
+import { useFaultEnvironment } from './support/fault-environment.js';
 import { printFigures, sleep, Violations } from './support/fault-figures.js';
-import { entryKey, rawClient, tagKey } from './support/redis-inspect.js';
+import { entryKey, tagKey } from './support/redis-inspect.js';
 
 // Item 4 of issue 7 (tag resurrection) under the memory policy our docker-compose uses: an entry
 // invalidated by tag must never become valid again after its tag version key was evicted.
@@ -13,53 +11,42 @@ const WANTED_PAIRS = 20;
 const LRU_TICK = 1_100;
 
 describe('fault: maxmemory + allkeys-lru evicts entries and tag versions', () => {
-  const apps = new FaultApps();
-  let server: RedisServerHandle;
-  let direct: Redis;
-
-  beforeEach(async () => {
-    server = await startRedisServer({ args: ['--maxmemory-policy', 'allkeys-lru', '--maxmemory-samples', '10'] });
-    direct = rawClient(server.url);
-  });
-  afterEach(async () => {
-    await apps.closeAll();
-    direct.disconnect();
-    await server.stop();
-  });
+  const env = useFaultEnvironment(['--maxmemory-policy', 'allkeys-lru', '--maxmemory-samples', '10']);
+  const { apps } = env;
 
   const exists = async (keys: string[]): Promise<boolean[]> => {
-    const replies = (await direct.pipeline(keys.map((key) => ['exists', key])).exec()) ?? [];
+    const replies = (await env.direct.pipeline(keys.map((key) => ['exists', key])).exec()) ?? [];
     return replies.map(([, count]) => count === 1);
   };
 
   it('an entry invalidated by tag stays invalid after its tag key is evicted', async () => {
     const namespace = uniqueNamespace('evict');
-    const options = { namespace, l2: { redis: server.url } };
+    const options = { namespace, l2: { redis: env.server.url } };
     const writer = await apps.start(options);
     const indexes = Array.from({ length: ENTRIES }, (_, index) => index);
     for (const index of indexes) await writer.cache.set(`entry:${index}`, `invalidated ${index}`, { tags: [`tag:${index}`] });
     await writer.cache.invalidateTags(...indexes.map((index) => `tag:${index}`));
     await sleep(LRU_TICK);
-    await direct.touch(...indexes.map((index) => entryKey(namespace, `entry:${index}`)));
+    await env.direct.touch(...indexes.map((index) => entryKey(namespace, `entry:${index}`)));
     await sleep(LRU_TICK);
 
     // Fill Redis past its limit until entries and tag keys are evicted, and some entries outlive their tag key.
-    const usedMemory = Number(/used_memory:(\d+)/.exec(await direct.info('memory'))?.[1]);
-    await direct.config('SET', 'maxmemory', String(usedMemory + 256 * 1024));
+    const usedMemory = Number(/used_memory:(\d+)/.exec(await env.direct.info('memory'))?.[1]);
+    await env.direct.config('SET', 'maxmemory', String(usedMemory + 256 * 1024));
     const filler = 'f'.repeat(1_024);
     let fillerKeys = 0;
     let survivors: number[] = [];
     let entriesEvicted = 0;
     for (let round = 0; round < 400 && (survivors.length < WANTED_PAIRS || entriesEvicted === 0); round += 1) {
-      await direct.pipeline(Array.from({ length: 20 }, () => ['set', `filler:${fillerKeys++}`, filler])).exec();
+      await env.direct.pipeline(Array.from({ length: 20 }, () => ['set', `filler:${fillerKeys++}`, filler])).exec();
       const entries = await exists(indexes.map((index) => entryKey(namespace, `entry:${index}`)));
       const tags = await exists(indexes.map((index) => tagKey(namespace, `tag:${index}`)));
       survivors = indexes.filter((index) => entries[index] && !tags[index]);
       entriesEvicted = entries.filter((kept) => !kept).length;
       if (!entries.some(Boolean)) break;
     }
-    await direct.config('SET', 'maxmemory', '0');
-    const evicted = Number(/evicted_keys:(\d+)/.exec(await direct.info('stats'))?.[1]);
+    await env.direct.config('SET', 'maxmemory', '0');
+    const evicted = Number(/evicted_keys:(\d+)/.exec(await env.direct.info('stats'))?.[1]);
 
     // A fresh instance first reads, then writes another entry under the tag (re-creating its key), then reads again.
     const fresh = await apps.start(options);

@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { Packr } from 'msgpackr';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 import { uniqueNamespace, waitFor } from '../support/test-redis.js';
-import { FaultApps } from './support/fault-apps.js';
+import { useFaultEnvironment } from './support/fault-environment.js';
 import { now, printFigures, sleep, Violations } from './support/fault-figures.js';
 import { spawnFaultWorker, type FaultWorker } from './support/fault-worker.client.js';
-import { busChannel, entryKey, rawClient } from './support/redis-inspect.js';
+import { busChannel, entryKey } from './support/redis-inspect.js';
 
 // Items 1, 2 and 25 of issue 7: hostile bytes on the bus or in an entry crash nothing, reject
 // nothing, and the loader's value is served.
@@ -27,33 +25,27 @@ const MALFORMED_MESSAGES: [string, Buffer][] = [
 ];
 
 describe('fault: hostile input', () => {
-  const apps = new FaultApps();
-  let server: RedisServerHandle;
-  let direct: Redis;
+  const env = useFaultEnvironment();
+  const { apps } = env;
   let namespace: string;
   const workers: FaultWorker[] = [];
 
   beforeEach(async () => {
-    server = await startRedisServer();
-    direct = rawClient(server.url);
     namespace = uniqueNamespace('hostile');
   });
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((worker) => worker.kill('SIGKILL')));
-    await apps.closeAll();
-    direct.disconnect();
-    await server.stop();
   });
 
   it('a malformed bus message crashes no subscriber, and the bus keeps working', async () => {
     // NOTE: subscribers run in child processes: a throw in ioredis' reply handler ends the process.
-    const options = { namespace, l2: { redis: server.url } };
+    const options = { namespace, l2: { redis: env.server.url } };
     const [reader, writer] = await Promise.all([spawnFaultWorker(options), spawnFaultWorker(options)]);
     workers.push(reader, writer);
     await writer.call('set', ['k', 'v1']);
     expect(await reader.call('get', ['k'])).toBe('v1');
 
-    for (const [, payload] of MALFORMED_MESSAGES) await direct.publish(busChannel(namespace), payload);
+    for (const [, payload] of MALFORMED_MESSAGES) await env.direct.publish(busChannel(namespace), payload);
     await sleep(500);
     const alive = [reader, writer].filter((worker) => worker.exit === undefined).length;
     const answered = await reader.call('get', ['k']).then(
@@ -84,9 +76,9 @@ describe('fault: hostile input', () => {
   }, 60_000);
 
   it('a corrupt, truncated, foreign or mistyped entry is a miss: no rejection, the loader’s value is served', async () => {
-    const writer = await apps.start({ namespace, l2: { redis: server.url } });
+    const writer = await apps.start({ namespace, l2: { redis: env.server.url } });
     await writer.cache.set('template', { id: 1, name: 'a real entry', tags: ['x'] }, { tags: ['t'] });
-    const real = await direct.getBuffer(entryKey(namespace, 'template'));
+    const real = await env.direct.getBuffer(entryKey(namespace, 'template'));
     if (!real) throw new Error('the template entry was not written');
     const ttl = 60_000;
     const withNaN = Buffer.from(real);
@@ -107,11 +99,11 @@ describe('fault: hostile input', () => {
       'a Redis list (WRONGTYPE)': 'list',
     };
     for (const [name, bytes] of Object.entries(tampered)) {
-      if (bytes === 'list') await direct.rpush(entryKey(namespace, name), 'x');
-      else await direct.set(entryKey(namespace, name), bytes, 'PX', ttl);
+      if (bytes === 'list') await env.direct.rpush(entryKey(namespace, name), 'x');
+      else await env.direct.set(entryKey(namespace, name), bytes, 'PX', ttl);
     }
 
-    const reader = await apps.start({ namespace, l2: { redis: server.url } });
+    const reader = await apps.start({ namespace, l2: { redis: env.server.url } });
     const outcome = async (read: () => Promise<unknown>): Promise<string> =>
       read().then(
         (value) => (value === undefined ? 'miss' : typeof value === 'string' ? value : `served ${JSON.stringify(value)}`),

@@ -1,9 +1,7 @@
-import type { Redis } from 'ioredis';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 import { uniqueNamespace, waitFor } from '../support/test-redis.js';
-import { FaultApps } from './support/fault-apps.js';
+import { useFaultEnvironment } from './support/fault-environment.js';
 import { now, printFigures, sleep, Violations } from './support/fault-figures.js';
-import { entryKey, rawClient } from './support/redis-inspect.js';
+import { entryKey } from './support/redis-inspect.js';
 
 // Item 23 of issue 7: a write that outlives commandTimeout is either known to have failed (and not
 // published) or published; another instance's L1 never keeps the old value while Redis holds the new one.
@@ -12,23 +10,12 @@ const MAX_STALENESS = 1_000;
 const SIZE = 50 * 2 ** 20;
 
 describe('fault: a 50 MB value with a small commandTimeout', () => {
-  const apps = new FaultApps();
-  let server: RedisServerHandle;
-  let direct: Redis;
-
-  beforeEach(async () => {
-    server = await startRedisServer();
-    direct = rawClient(server.url);
-  });
-  afterEach(async () => {
-    await apps.closeAll();
-    direct.disconnect();
-    await server.stop();
-  });
+  const env = useFaultEnvironment();
+  const { apps } = env;
 
   it('another instance does not keep the old value while Redis holds the new one', async () => {
     const namespace = uniqueNamespace('large');
-    const options = { namespace, l2: { redis: server.url, commandTimeout: COMMAND_TIMEOUT }, bus: { maxStaleness: MAX_STALENESS } };
+    const options = { namespace, l2: { redis: env.server.url, commandTimeout: COMMAND_TIMEOUT }, bus: { maxStaleness: MAX_STALENESS } };
     const [writer, reader] = [await apps.start(options), await apps.start(options)];
     await writer.cache.set('big', 'old');
     // The bus message of this first write must not be what later clears the reader's L1.
@@ -45,7 +32,7 @@ describe('fault: a 50 MB value with a small commandTimeout', () => {
     // Wait until Redis stops changing (a write given up on may still land), then for the bus.
     let stored = -1;
     for (let stable = 0, round = 0; stable < 3 && round < 100; round += 1) {
-      const length = await direct.strlen(entryKey(namespace, 'big'));
+      const length = await env.direct.strlen(entryKey(namespace, 'big'));
       stable = length === stored ? stable + 1 : 0;
       stored = length;
       await sleep(100);

@@ -1,11 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { CacheModuleOptions } from 'nestjs-tiered-cache';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 import { uniqueNamespace, waitFor } from '../support/test-redis.js';
-import { FaultApps } from './support/fault-apps.js';
+import { useFaultEnvironment } from './support/fault-environment.js';
 import { formatLatency, latencyFigures, now, printFigures, sleep, Violations } from './support/fault-figures.js';
 import { spawnFaultWorker } from './support/fault-worker.client.js';
-import { lockKeys, rawClient } from './support/redis-inspect.js';
+import { lockKeys } from './support/redis-inspect.js';
 
 // README guarantee 2 under a crash: the instance holding a key's load lock dies mid-load; the
 // others get a value within lockWait + their own load, never the lock's whole TTL.
@@ -16,29 +14,18 @@ const BOUND = LOCK_WAIT + LOAD_TIME + 1_500;
 const WAITERS_PER_INSTANCE = 8;
 
 describe('fault: the load-lock holder is SIGKILLed mid-load', () => {
-  const apps = new FaultApps();
-  let server: RedisServerHandle;
-  let direct: Redis;
-
-  beforeEach(async () => {
-    server = await startRedisServer();
-    direct = rawClient(server.url);
-  });
-  afterEach(async () => {
-    await apps.closeAll();
-    direct.disconnect();
-    await server.stop();
-  });
+  const env = useFaultEnvironment();
+  const { apps } = env;
 
   it.each(['already waiting', 'arriving after the kill'])('waiters %s get a value within lockWait + load time', async (when) => {
     const namespace = uniqueNamespace('holder');
-    const options: CacheModuleOptions = { namespace, l2: { redis: server.url, lockWait: LOCK_WAIT } };
+    const options: CacheModuleOptions = { namespace, l2: { redis: env.server.url, lockWait: LOCK_WAIT } };
     const holder = await spawnFaultWorker(options);
     const loading = holder.next('loading');
     const held = holder.call('slowLoad', ['hot', 'from the holder', 60_000], 70_000).catch(() => 'killed');
     await loading;
-    await waitFor(async () => (await lockKeys(direct, namespace)).length === 1, { timeout: 5_000 });
-    const lockTtl = await direct.pttl((await lockKeys(direct, namespace))[0]);
+    await waitFor(async () => (await lockKeys(env.direct, namespace)).length === 1, { timeout: 5_000 });
+    const lockTtl = await env.direct.pttl((await lockKeys(env.direct, namespace))[0]);
 
     const instances = [await apps.start(options), await apps.start(options)];
     let loaderCalls = 0;

@@ -1,11 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { CacheService } from 'nestjs-tiered-cache';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { uniqueNamespace, waitFor } from '../support/test-redis.js';
-import { FaultApps } from './support/fault-apps.js';
+import { useFaultEnvironment } from './support/fault-environment.js';
 import { now, printFigures, sleep, Violations } from './support/fault-figures.js';
-import { entryKey, rawClient } from './support/redis-inspect.js';
+import { entryKey } from './support/redis-inspect.js';
 
 // Items 29 and 31 of issue 7, and the README's guarantee 6 behind a TCP proxy.
 const COMMAND_TIMEOUT = 200;
@@ -15,27 +13,21 @@ const FLUSH_BOUND = 1_500;
 const KEYS = Array.from({ length: 10 }, (_, index) => `item:${index}`);
 
 describe('fault: a partition between one instance and Redis', () => {
-  const apps = new FaultApps();
-  let server: RedisServerHandle;
+  const env = useFaultEnvironment();
+  const { apps } = env;
   let proxy: TcpProxy;
-  let direct: Redis;
   let namespace: string;
 
   beforeEach(async () => {
-    server = await startRedisServer();
-    proxy = await startTcpProxy(server.port);
-    direct = rawClient(server.url);
+    proxy = await startTcpProxy(env.server.port);
     namespace = uniqueNamespace('partition');
   });
   afterEach(async () => {
-    await apps.closeAll();
     await proxy.close();
-    direct.disconnect();
-    await server.stop();
   });
 
   const partitioned = () => apps.start({ namespace, l2: { redis: proxy.url, commandTimeout: COMMAND_TIMEOUT, breakerThreshold: 3, breakerCooldown: 300 } });
-  const connected = () => apps.start({ namespace, l2: { redis: server.url, commandTimeout: COMMAND_TIMEOUT } });
+  const connected = () => apps.start({ namespace, l2: { redis: env.server.url, commandTimeout: COMMAND_TIMEOUT } });
   const readAll = (cache: CacheService) => Promise.all(KEYS.map((key) => cache.get<string>(key)));
 
   it('a cut while deleting and invalidating: once the connection is back, connected and fresh instances miss', async () => {
@@ -99,7 +91,7 @@ describe('fault: a partition between one instance and Redis', () => {
         proxy.cut();
         proxy.restore();
       }
-      await waitFor(async () => (await stale.cache.getOrSet('probe', async () => 'x')) === 'x' && (await direct.exists(entryKey(namespace, 'probe'))) === 1, {
+      await waitFor(async () => (await stale.cache.getOrSet('probe', async () => 'x')) === 'x' && (await env.direct.exists(entryKey(namespace, 'probe'))) === 1, {
         timeout: 10_000,
         interval: 100,
       }).catch(() => undefined);

@@ -1,7 +1,6 @@
 import type { CacheService } from 'nestjs-tiered-cache';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 import { uniqueNamespace, waitFor } from '../support/test-redis.js';
-import { FaultApps } from './support/fault-apps.js';
+import { useFaultEnvironment } from './support/fault-environment.js';
 import { now, printFigures, sleep, Violations } from './support/fault-figures.js';
 
 // README guarantees 6 and 10 when Redis dies (SIGKILL) and comes back empty: no instance serves a value
@@ -11,20 +10,12 @@ const OUTAGE = 2_000;
 const DELETED = ['deleted before', 'deleted during', 'tagged before', 'tagged during'];
 
 describe('fault: Redis SIGKILLed and restarted empty', () => {
-  const apps = new FaultApps();
-  let server: RedisServerHandle;
-
-  beforeEach(async () => {
-    server = await startRedisServer();
-  });
-  afterEach(async () => {
-    await apps.closeAll();
-    await server.stop();
-  });
+  const env = useFaultEnvironment();
+  const { apps } = env;
 
   it('no instance serves a deleted or invalidated value once the bus could have delivered', async () => {
     const namespace = uniqueNamespace('restart');
-    const options = { namespace, l2: { redis: server.url, commandTimeout: 200 }, bus: { maxStaleness: MAX_STALENESS } };
+    const options = { namespace, l2: { redis: env.server.url, commandTimeout: 200 }, bus: { maxStaleness: MAX_STALENESS } };
     const [writer, reader] = [await apps.start(options), await apps.start(options)];
     const readAll = (cache: CacheService) => Promise.all(DELETED.map((key) => cache.get<string>(key)));
     await writer.cache.set('deleted before', 'old');
@@ -37,7 +28,7 @@ describe('fault: Redis SIGKILLed and restarted empty', () => {
     await waitFor(async () => (await readAll(reader.cache)).slice(0, 3).every((value, index) => index === 1 || value === undefined), { timeout: 5_000 });
 
     const crashedAt = now();
-    await server.crash();
+    await env.server.crash();
     await writer.cache.delete('deleted during');
     await writer.cache.invalidateTags('during');
     let staleUntil = 0;
@@ -45,7 +36,7 @@ describe('fault: Redis SIGKILLed and restarted empty', () => {
       if ((await readAll(reader.cache)).includes('old')) staleUntil = now() - crashedAt;
       await sleep(25);
     }
-    await server.restart();
+    await env.server.restart();
     const restartedAt = now();
     await waitFor(() => !writer.cache.hasPendingInvalidations, { timeout: 10_000, interval: 25 }).catch(() => undefined);
     const flushedAfter = now() - restartedAt;

@@ -1,9 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { CacheModuleOptions } from 'nestjs-tiered-cache';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
 import { uniqueNamespace } from '../support/test-redis.js';
 import { figuresBetween, keysLoadedBetween, startCacheLoad, startQuietCaller, valueOf, type LoadReport } from './support/cache-load.js';
-import { FaultApps } from './support/fault-apps.js';
+import { useFaultEnvironment } from './support/fault-environment.js';
 import { formatLatency, latencyFigures, now, printFigures, sleep, Violations, type LatencyFigures } from './support/fault-figures.js';
 import { lockKeys, rawClient } from './support/redis-inspect.js';
 
@@ -21,30 +19,18 @@ const SETTLE = 1_000;
 type Stall = 'SIGSTOP 5s' | 'DEBUG SLEEP 2';
 
 describe('fault: Redis stalls under 64-concurrent load', () => {
-  const apps = new FaultApps();
-  let server: RedisServerHandle;
-  let direct: Redis;
-
-  beforeEach(async () => {
-    server = await startRedisServer({ args: ['--enable-debug-command', 'yes'] });
-    direct = rawClient(server.url);
-  });
-  afterEach(async () => {
-    server.signal('SIGCONT');
-    await apps.closeAll();
-    direct.disconnect();
-    await server.stop();
-  });
+  const env = useFaultEnvironment(['--enable-debug-command', 'yes']);
+  const { apps } = env;
 
   /** Stalls Redis; resolves [start, end] of the stall on the {@link now} clock. */
   async function stall(kind: Stall): Promise<[number, number]> {
     const started = now();
     if (kind === 'SIGSTOP 5s') {
-      server.signal('SIGSTOP');
+      env.server.signal('SIGSTOP');
       await sleep(5_000);
-      server.signal('SIGCONT');
+      env.server.signal('SIGCONT');
     } else {
-      const sleeper = rawClient(server.url);
+      const sleeper = rawClient(env.server.url);
       await sleeper.call('DEBUG', 'SLEEP', '2');
       sleeper.disconnect();
     }
@@ -62,7 +48,7 @@ describe('fault: Redis stalls under 64-concurrent load', () => {
       namespace,
       defaultTtl: '1s',
       l1: l1 === 'on' ? { max: 10_000, ttl: '1s' } : false,
-      l2: { redis: server.url, commandTimeout: COMMAND_TIMEOUT, lockWait: LOCK_WAIT },
+      l2: { redis: env.server.url, commandTimeout: COMMAND_TIMEOUT, lockWait: LOCK_WAIT },
     };
     const [busy, quiet] = [await apps.start(options), await apps.start(options)];
     const load = startCacheLoad(busy.cache, { concurrency: CONCURRENCY, keys: 400, loaderDelay: 5 });
@@ -73,7 +59,7 @@ describe('fault: Redis stalls under 64-concurrent load', () => {
     const [report, quietReport] = [await load.stop(), await quietLoad.stop()];
     await sleep(SETTLE);
 
-    const orphaned = await lockKeys(direct, namespace);
+    const orphaned = await lockKeys(env.direct, namespace);
     // A fresh instance touches keys loaded during the stall: an orphaned lock makes it wait lockWait.
     const touched = [...keysLoadedBetween(report.samples, stallStart, stallEnd).slice(0, 16), ...keysLoadedBetween(quietReport.samples, stallStart, stallEnd)];
     const fresh = await apps.start(options);
