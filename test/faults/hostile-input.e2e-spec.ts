@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { Cacheable } from 'nestjs-tiered-cache';
 import { Packr } from 'msgpackr';
 import { uniqueNamespace, waitFor } from '../support/test-redis.js';
 import { useFaultEnvironment } from './support/fault-environment.js';
@@ -23,6 +25,18 @@ const MALFORMED_MESSAGES: [string, Buffer][] = [
   ['empty', Buffer.alloc(0)],
   ['plain text', Buffer.from('invalidate everything')],
 ];
+
+/** A decorated read, to check that `@Cacheable` also treats a bad entry as a miss. */
+@Injectable()
+class Catalog {
+  calls = 0;
+
+  @Cacheable({ key: 'decorated:{0}' })
+  async find(_name: string): Promise<string> {
+    this.calls += 1;
+    return 'loaded';
+  }
+}
 
 describe('fault: hostile input', () => {
   const env = useFaultEnvironment();
@@ -99,33 +113,38 @@ describe('fault: hostile input', () => {
       'a Redis list (WRONGTYPE)': 'list',
     };
     for (const [name, bytes] of Object.entries(tampered)) {
-      if (bytes === 'list') await env.direct.rpush(entryKey(namespace, name), 'x');
-      else await env.direct.set(entryKey(namespace, name), bytes, 'PX', ttl);
+      for (const key of [name, `decorated:${name}`]) {
+        if (bytes === 'list') await env.direct.rpush(entryKey(namespace, key), 'x');
+        else await env.direct.set(entryKey(namespace, key), bytes, 'PX', ttl);
+      }
     }
 
-    const reader = await apps.start({ namespace, l2: { redis: env.server.url } });
+    const reader = await apps.start({ namespace, l2: { redis: env.server.url } }, [Catalog]);
+    const catalog = reader.app.get(Catalog);
     const outcome = async (read: () => Promise<unknown>): Promise<string> =>
       read().then(
         (value) => (value === undefined ? 'miss' : typeof value === 'string' ? value : `served ${JSON.stringify(value)}`),
         (error: Error) => `rejected (${error.message})`,
       );
-    const results: Record<string, { get: string; getOrSet: string }> = {};
+    const results: Record<string, { get: string; getOrSet: string; cacheable: string }> = {};
     let loaderCalls = 0;
     for (const name of Object.keys(tampered)) {
       const get = await outcome(() => reader.cache.get(name));
       const getOrSet = await outcome(() => reader.cache.getOrSet(name, async () => (loaderCalls += 1, 'loaded')));
-      results[name] = { get, getOrSet };
+      const cacheable = await outcome(() => catalog.find(name));
+      results[name] = { get, getOrSet, cacheable };
     }
 
     printFigures('corrupt entries', {
       cases: Object.keys(tampered).length,
-      'loader calls': loaderCalls,
-      ...Object.fromEntries(Object.entries(results).map(([name, result]) => [name, `get→${result.get}, getOrSet→${result.getOrSet}`])),
+      'loader calls (getOrSet/@Cacheable)': `${loaderCalls}/${catalog.calls}`,
+      ...Object.fromEntries(Object.entries(results).map(([name, result]) => [name, `get→${result.get}, getOrSet→${result.getOrSet}, @Cacheable→${result.cacheable}`])),
     });
     const violations = new Violations();
     for (const [name, result] of Object.entries(results)) {
       violations.check(result.get === 'miss', `${name}: get → ${result.get}`);
       violations.check(result.getOrSet === 'loaded', `${name}: getOrSet → ${result.getOrSet}`);
+      violations.check(result.cacheable === 'loaded', `${name}: @Cacheable → ${result.cacheable}`);
     }
     expect(violations.list).toEqual([]);
   }, 30_000);

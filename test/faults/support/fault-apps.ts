@@ -1,6 +1,7 @@
-import { Logger } from '@nestjs/common';
-import type { CacheModuleOptions } from 'nestjs-tiered-cache';
-import { startCacheApp, type CacheApp } from '../../support/cache-app.factory.js';
+import { Logger, type Provider } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { CacheModule, CacheService, type CacheModuleOptions } from 'nestjs-tiered-cache';
+import type { CacheApp } from '../../support/cache-app.factory.js';
 
 /**
  * Cache "instances" of one scenario, closed together. Nest logs are off (a stalled Redis makes the
@@ -13,10 +14,13 @@ export class FaultApps {
     if (!process.env.FAULTS_VERBOSE) Logger.overrideLogger(false);
   }
 
-  async start(options: CacheModuleOptions): Promise<CacheApp> {
-    const app = await startCacheApp(options);
-    this.apps.push(app);
-    return app;
+  /** Boots an application context with `CacheModule.forRoot(options)` and `providers` (e.g. decorated services). */
+  async start(options: CacheModuleOptions, providers: Provider[] = []): Promise<CacheApp> {
+    const moduleRef = await Test.createTestingModule({ imports: [CacheModule.forRoot(options)], providers }).compile();
+    const app = await moduleRef.init();
+    const started: CacheApp = { app, cache: app.get(CacheService), close: () => app.close() };
+    this.apps.push(started);
+    return started;
   }
 
   /** Closes every instance; a close that fails (Redis gone) is not the scenario's result. */
