@@ -1,3 +1,4 @@
+import { InvalidCacheOptionError, L2_STORE, type CacheService } from 'nestjs-tiered-cache';
 import { uniqueNamespace } from '../support/test-redis.js';
 import { useFaultEnvironment } from './support/fault-environment.js';
 import { printFigures, Violations } from './support/fault-figures.js';
@@ -16,7 +17,7 @@ describe('fault: Redis error replies', () => {
     namespace = uniqueNamespace('replies');
   });
 
-  const provocations: [string, (cache: import('nestjs-tiered-cache').CacheService) => Promise<void>][] = [
+  const provocations: [string, (cache: CacheService) => Promise<void>][] = [
     [
       'OOM on writes (maxmemory reached, noeviction)',
       async (cache) => {
@@ -32,6 +33,17 @@ describe('fault: Redis error replies', () => {
         for (let index = 0; index < PROVOKED; index += 1) await cache.get(`wrong:${index}`);
       },
     ],
+    [
+      'fractional durations (ttl 4000.7 ms; Redis rejects PX 4000.7)',
+      async (cache) => {
+        // NOTE: rejecting the option with InvalidCacheOptionError is as good an answer as rounding it.
+        for (let index = 0; index < PROVOKED; index += 1) {
+          await cache.set(`fractional:${index}`, index, { ttl: 4000.7 }).catch((error: unknown) => {
+            if (!(error instanceof InvalidCacheOptionError)) throw error;
+          });
+        }
+      },
+    ],
   ];
 
   it.each(provocations)('%s: the next normal call still reaches Redis', async (_, provoke) => {
@@ -40,6 +52,8 @@ describe('fault: Redis error replies', () => {
     const other = await apps.start({ namespace, l2: { redis: env.server.url } });
     let callerErrors = 0;
     await provoke(app.cache).catch(() => (callerErrors += 1));
+    // Diagnostic only (not part of the contract): what the L2 store says about its circuit.
+    const circuitOpen = (app.app.get(L2_STORE) as { isUnavailable?: boolean }).isUnavailable;
 
     await app.cache.set('after', 'written');
     const written = (await env.direct.exists(entryKey(namespace, 'after'))) === 1;
@@ -49,6 +63,7 @@ describe('fault: Redis error replies', () => {
     printFigures(`error replies: ${_}`, {
       provoked: PROVOKED,
       'caller errors': callerErrors,
+      'circuit open after': String(circuitOpen),
       'next write reached Redis': written,
       'next read reached Redis': read === 'from the other instance',
     });
