@@ -4,23 +4,16 @@
  * with its CacheModule options as JSON in argv[2]; answers requests over IPC.
  */
 import 'reflect-metadata';
-import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CacheModule, CacheService, type CacheModuleOptions } from 'nestjs-tiered-cache';
 
-interface WorkerRequest {
-  id: number;
-  op: string;
-  args: unknown[];
-}
-
-const options = JSON.parse(process.argv[2] ?? '{}') as CacheModuleOptions;
-
-@Module({ imports: [CacheModule.forRoot(options)] })
-class FaultWorkerModule {}
+/** A call from the parent: `op(...args)`, answered with the same `id`. */
+type FaultWorkerRequest = { id: number; op: string; args: unknown[] };
 
 async function main(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(FaultWorkerModule, { logger: process.env.FAULTS_VERBOSE ? undefined : false });
+  const options = JSON.parse(process.argv[2] ?? '{}') as CacheModuleOptions;
+  const logger = process.env.FAULTS_VERBOSE ? undefined : false;
+  const app = await NestFactory.createApplicationContext(CacheModule.forRoot(options), { logger });
   const cache = app.get(CacheService);
   const operations: Record<string, (...args: never[]) => Promise<unknown>> = {
     get: (key: string) => cache.get(key),
@@ -33,7 +26,7 @@ async function main(): Promise<void> {
         return value;
       }),
   };
-  process.on('message', (request: WorkerRequest) => {
+  process.on('message', (request: FaultWorkerRequest) => {
     const operation = operations[request.op] as ((...args: unknown[]) => Promise<unknown>) | undefined;
     Promise.resolve()
       .then(() => (operation ? operation(...request.args) : Promise.reject(new Error(`unknown op ${request.op}`))))
