@@ -84,7 +84,6 @@ export class CacheService {
       this.pending,
       bus,
       stats,
-      this.logger,
       options.l2 ? options.l2.commandTimeout : 0,
     );
     const lock = {

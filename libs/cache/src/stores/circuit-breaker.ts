@@ -42,10 +42,14 @@ export class CircuitBreaker {
   private readonly inFlight = new Set<InFlightCall>();
   private sweeper: NodeJS.Timeout | undefined;
 
+  private refusedWhileOpen = 0;
+
   constructor(
     private readonly threshold: number,
     private readonly cooldown: number,
     private readonly timeout: number,
+    /** Told once when the circuit opens, and once when it closes again (with the calls it skipped meanwhile). */
+    private readonly onStateChange: (state: 'open' | 'closed', skippedCalls: number) => void = () => undefined,
   ) {}
 
   /** Whether calls are currently skipped. */
@@ -96,16 +100,20 @@ export class CircuitBreaker {
   }
 
   private admit(): boolean {
-    if (this.probing) throw new RedisUnavailableError('circuit open', false);
     if (this.openUntil === 0) return false;
-    if (this.openUntil > Date.now()) throw new RedisUnavailableError('circuit open', false);
+    if (this.probing || this.openUntil > Date.now()) {
+      this.refusedWhileOpen += 1;
+      throw new RedisUnavailableError('circuit open', false);
+    }
     this.probing = true;
     return true;
   }
 
   private recordFailure(): void {
     this.consecutiveFailures += 1;
-    if (this.consecutiveFailures >= this.threshold) this.openUntil = Date.now() + this.cooldown;
+    if (this.consecutiveFailures < this.threshold) return;
+    if (this.openUntil === 0) this.onStateChange('open', 0);
+    this.openUntil = Date.now() + this.cooldown;
   }
 
   /** Records the outcome of a call once (a timed-out call may still answer later); false if already settled. */
@@ -114,7 +122,9 @@ export class CircuitBreaker {
     if (isProbe) this.probing = false;
     if (succeeded) {
       this.consecutiveFailures = 0;
+      if (this.openUntil !== 0) this.onStateChange('closed', this.refusedWhileOpen);
       this.openUntil = 0;
+      this.refusedWhileOpen = 0;
     } else {
       this.recordFailure();
     }

@@ -1,4 +1,3 @@
-import type { Logger } from '@nestjs/common';
 import type { InvalidationMessage, InvalidationPublisher } from '../invalidation/invalidation-message.js';
 import type { PendingInvalidations } from '../invalidation/pending-invalidations.js';
 import type { InvalidationLog } from '../invalidation/invalidation-log.js';
@@ -50,7 +49,6 @@ export class TieredStore {
     private readonly pending: PendingInvalidations,
     private readonly publisher: InvalidationPublisher,
     private readonly stats: CacheStats,
-    private readonly logger: Logger,
     private readonly commandTimeout: number,
   ) {}
 
@@ -201,8 +199,8 @@ export class TieredStore {
     const start = Date.now();
     try {
       return await run(budget.deadline(start));
-    } catch (error) {
-      this.recordFailure(operation, error);
+    } catch {
+      this.recordFailure(operation);
       return undefined;
     } finally {
       budget.charge(start, Date.now());
@@ -252,9 +250,9 @@ export class TieredStore {
     return deepFreeze(copy) ? copy : deserialize<T>(bytes);
   }
 
-  private recordFailure(operation: TimedOperation, error: unknown): void {
+  // NOTE: counted, not logged: the circuit breaker logs once when Redis stops answering and once when it is back.
+  private recordFailure(operation: TimedOperation): void {
     this.stats.recordError('l2', operation);
-    this.logger.debug?.(`L2 ${operation} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
