@@ -110,14 +110,18 @@ describe('races above the store (controllable L2)', () => {
     expect(l2.entries.has('k')).toBe(false);
   });
 
-  it('a write whose outcome is unknown (reply lost) is published, so other instances drop their copies', async () => {
+  it('a write whose outcome is unknown (reply lost) is published, and every instance, this one too, reads Redis again', async () => {
     const l2 = new ControllableL2();
     const { cache, bus } = cacheOver(l2);
+    await cache.set('k', 'old');
+    bus.published.length = 0;
     l2.failNext('write', new RedisUnavailableError('no answer before the deadline', true));
     await cache.set('k', 'new');
     expect(storedValue(l2, 'k')).toBe('new');
     await settle();
     expect(bus.published).toContainEqual({ keys: ['k'] });
+    l2.entries.delete('k');
+    expect(await cache.get('k')).toBeUndefined();
   });
 
   it('a write refused before it was sent is not published', async () => {

@@ -121,7 +121,8 @@ export class TieredStore {
       const entry: EncodedEntry = { ...timing, bytes, ...withTags(pick(tags.l2, plan.tags)) };
       const outcome = await this.writeL2(key, entry, mode, budget);
       if (outcome === 'refused') return this.readOnlyCopy(value, bytes);
-      if (outcome !== 'failed' && (mode.kind === 'put' || mode.publish)) this.publisher.publish({ keys: [key] });
+      if (outcome === 'unknown') return this.forgetUnknownWrite(key, value, bytes);
+      if (outcome === 'written' && (mode.kind === 'put' || mode.publish)) this.publisher.publish({ keys: [key] });
     }
     if (!this.l1 || plan.l1 === false || !this.invalidations.unchangedSince(sent, key, plan.tags)) return this.readOnlyCopy(value, bytes);
     return this.l1.store<T>(key, { ...timing, value: undefined, ...withTags(pick(tags.l1, plan.tags)) }, bytes);
@@ -241,6 +242,16 @@ export class TieredStore {
   /** Releases a load lock that may still be held; never throws (a lost release only delays other loaders). */
   releaseLock(key: string, token: string): void {
     this.l2?.releaseLock(key, token).catch(() => undefined);
+  }
+
+  /**
+   * A write Redis may or may not have applied (its reply never came): every instance, this one included,
+   * drops its copy and reads Redis again, so they all agree on whatever Redis holds.
+   */
+  private forgetUnknownWrite<T>(key: string, value: T, bytes: Uint8Array): T {
+    this.l1?.deleteNow([key]);
+    this.publisher.publish({ keys: [key] });
+    return this.readOnlyCopy(value, bytes);
   }
 
   /** The value a caller gets when L1 does not keep it: still a read-only copy, as on every other path. */
