@@ -55,10 +55,14 @@ export class RedisStore implements CacheStore {
   }
 
   /** The entry with its value still encoded, if present and valid for its tags. */
-  read(key: string, deadline = this.breaker.deadline()): Promise<EncodedEntry | undefined> {
+  /**
+   * The entry with its value still encoded, if present and valid for its tags. The versions of
+   * `expectedTags` (the tags the caller's entries carry) are read in the same round trip.
+   */
+  read(key: string, deadline = this.breaker.deadline(), expectedTags: readonly string[] = []): Promise<EncodedEntry | undefined> {
     return this.breaker
-      .run(() => this.redis.getBuffer(this.layout.entry(key)), deadline)
-      .then((raw) => (raw === null ? undefined : this.validate(decodeEnvelope(raw), deadline)));
+      .run(() => Promise.all([this.redis.getBuffer(this.layout.entry(key)), this.readTagVersions(expectedTags, deadline)]), deadline)
+      .then(([raw, versions]) => (raw === null ? undefined : this.validate(decodeEnvelope(raw), deadline, versions)));
   }
 
   /** Like {@link read} for many keys, one round trip per slot. */
@@ -227,10 +231,12 @@ export class RedisStore implements CacheStore {
     }
   }
 
-  private validate(entry: EncodedEntry | undefined, deadline: number): EncodedEntry | undefined | Promise<EncodedEntry | undefined> {
+  private validate(entry: EncodedEntry | undefined, deadline: number, known: Record<string, number>): EncodedEntry | undefined | Promise<EncodedEntry | undefined> {
     const recorded = entry?.tags;
     if (recorded === undefined) return entry;
-    return this.readTagVersions(Object.keys(recorded), deadline).then((versions) => (matchesVersions(recorded, versions) ? entry : undefined));
+    const unknown = Object.keys(recorded).filter((tag) => !(tag in known));
+    if (unknown.length === 0) return matchesVersions(recorded, known) ? entry : undefined;
+    return this.readTagVersions(unknown, deadline).then((versions) => (matchesVersions(recorded, { ...known, ...versions }) ? entry : undefined));
   }
 
   private async validateMany(entries: (EncodedEntry | undefined)[], deadline: number): Promise<(EncodedEntry | undefined)[]> {

@@ -63,9 +63,9 @@ export class TieredStore {
   }
 
   /** Reads L2 without throwing: `undefined` on a miss, an invalid entry, or Redis trouble. */
-  async readL2(key: string, budget = this.budget()): Promise<EncodedEntry | undefined> {
+  async readL2(key: string, budget = this.budget(), expectedTags?: readonly string[]): Promise<EncodedEntry | undefined> {
     if (!this.l2) return undefined;
-    const entry = await this.guard('get', (deadline) => this.l2!.read(key, deadline), budget);
+    const entry = await this.guard('get', (deadline) => this.l2!.read(key, deadline, expectedTags), budget);
     return entry === undefined || this.pending.blocks(key, entry.tags) ? undefined : entry;
   }
 
