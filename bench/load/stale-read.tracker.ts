@@ -1,0 +1,62 @@
+/** One PUT of a price: when it was sent and when its response arrived (`Infinity` while in flight). */
+export interface PutRecord {
+  id: number;
+  sentAt: number;
+  resolvedAt: number;
+}
+
+/** Prices the bench writes start here; seeded prices are all below it, so a price names its origin. */
+export const FIRST_WRITTEN_PRICE = 1_000;
+
+/**
+ * Finds stale reads. A read returns a price written by some PUT X (or the seed). It is stale when another
+ * PUT Y of the same product was sent after X had resolved (so Y was applied after X) and Y had resolved
+ * before the read was sent. Its window is how long before the read the first such Y had resolved.
+ * Times are `performance.now()` of this process.
+ */
+export class StaleReadTracker {
+  private nextPrice = FIRST_WRITTEN_PRICE;
+  private readonly putsByPrice = new Map<number, PutRecord>();
+  private readonly putsById = new Map<number, PutRecord[]>();
+  checking = false;
+  staleReads = 0;
+  longestWindowMs = 0;
+
+  /** A price no PUT has used yet. */
+  newPrice(): number {
+    return (this.nextPrice += 1);
+  }
+
+  /** Records a PUT about to be sent. */
+  sent(id: number, price: number, sentAt: number): PutRecord {
+    const record: PutRecord = { id, sentAt, resolvedAt: Infinity };
+    this.putsByPrice.set(price, record);
+    const puts = this.putsById.get(id);
+    if (puts) puts.push(record);
+    else this.putsById.set(id, [record]);
+    return record;
+  }
+
+  /** Checks one product of a response to a read sent at `sentAt`. */
+  check(id: number, price: number, sentAt: number): void {
+    if (!this.checking) return;
+    const puts = this.putsById.get(id);
+    if (!puts) return;
+    const origin = price >= FIRST_WRITTEN_PRICE ? this.putsByPrice.get(price) : undefined;
+    const originResolvedAt = origin ? origin.resolvedAt : -Infinity;
+    let firstSuperseded = Infinity;
+    for (const put of puts) {
+      if (put.sentAt > originResolvedAt && put.resolvedAt < sentAt) firstSuperseded = Math.min(firstSuperseded, put.resolvedAt);
+    }
+    if (firstSuperseded === Infinity) return;
+    this.staleReads += 1;
+    this.longestWindowMs = Math.max(this.longestWindowMs, sentAt - firstSuperseded);
+  }
+
+  /** Starts counting stale reads from zero. */
+  startChecking(): void {
+    this.checking = true;
+    this.staleReads = 0;
+    this.longestWindowMs = 0;
+  }
+}
