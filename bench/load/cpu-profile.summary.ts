@@ -7,10 +7,7 @@ interface ProfileNode {
 
 interface CpuProfile {
   nodes: ProfileNode[];
-  startTime: number;
-  endTime: number;
   samples: number[];
-  timeDeltas: number[];
 }
 
 /** One function's share of the samples. */
@@ -18,35 +15,48 @@ export interface SelfTime {
   name: string;
   /** `file:line`, relative to the repository or `node_modules`. */
   location: string;
-  ms: number;
+  samples: number;
   share: number;
 }
 
-/** The `count` functions with the most self time in a V8 `.cpuprofile` (idle excluded). */
-export async function topSelfTime(path: string, count: number): Promise<{ busyMs: number; idleMs: number; top: SelfTime[] }> {
-  const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
-  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+/**
+ * Self time summed over V8 `.cpuprofile` files, in samples.
+ * NOTE: samples, not the time between them: on a busy machine the sampler thread is starved, and a
+ * 300 ms gap would be charged to whichever function the next sample happens to land in.
+ */
+export interface ProfileSummary {
+  busySamples: number;
+  idleSamples: number;
+  /** The functions with the most self time, most first. */
+  top: SelfTime[];
+}
+
+/** The `count` functions with the most self samples over the `.cpuprofile` files at `paths` (idle excluded). */
+export async function topSelfTime(paths: readonly string[], count: number): Promise<ProfileSummary> {
+  const summary: ProfileSummary = { busySamples: 0, idleSamples: 0, top: [] };
   const byFunction = new Map<string, SelfTime>();
-  let idleMs = 0;
-  let busyMs = 0;
-  profile.samples.forEach((nodeId, index) => {
-    const ms = (profile.timeDeltas[index + 1] ?? 0) / 1_000;
+  for (const path of paths) addProfile(JSON.parse(await readFile(path, 'utf8')) as CpuProfile, summary, byFunction);
+  summary.top = [...byFunction.values()].sort((a, b) => b.samples - a.samples).slice(0, count);
+  for (const entry of summary.top) entry.share = entry.samples / summary.busySamples;
+  return summary;
+}
+
+function addProfile(profile: CpuProfile, summary: ProfileSummary, byFunction: Map<string, SelfTime>): void {
+  const frames = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  for (const nodeId of profile.samples) {
     const frame = frames.get(nodeId)!;
     if (frame.functionName === '(idle)') {
-      idleMs += ms;
-      return;
+      summary.idleSamples += 1;
+      continue;
     }
-    busyMs += ms;
+    summary.busySamples += 1;
     const location = frame.url ? `${shorten(frame.url)}:${frame.lineNumber + 1}` : '';
     const name = frame.functionName || '(anonymous)';
     const key = `${name} ${location}`;
-    const entry = byFunction.get(key) ?? { name, location, ms: 0, share: 0 };
-    entry.ms += ms;
+    const entry = byFunction.get(key) ?? { name, location, samples: 0, share: 0 };
+    entry.samples += 1;
     byFunction.set(key, entry);
-  });
-  const top = [...byFunction.values()].sort((a, b) => b.ms - a.ms).slice(0, count);
-  for (const entry of top) entry.share = entry.ms / busyMs;
-  return { busyMs, idleMs, top };
+  }
 }
 
 function shorten(url: string): string {

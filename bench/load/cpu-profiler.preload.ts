@@ -1,7 +1,8 @@
 /**
  * Preloaded (`--import`) into one demo instance by `npm run load` when `LOAD_PROFILE` is set: `SIGWINCH`
- * starts the V8 CPU profiler, the next `SIGWINCH` stops it and writes the profile to `LOAD_PROFILE_FILE`.
- * NOTE: a signal, not `--cpu-prof`, so that the profile covers one measured run only, not the start-up;
+ * starts the V8 CPU profiler, the next `SIGWINCH` stops it and writes the profile to
+ * `LOAD_PROFILE_FILE` + `-<n>.cpuprofile` (n = 1, 2, ...).
+ * NOTE: a signal, not `--cpu-prof`, so that the profile covers the measured slices of one run only;
  * SIGWINCH because Nest's shutdown hooks take the other catchable signals.
  */
 import { writeFile } from 'node:fs/promises';
@@ -13,9 +14,10 @@ if (file) {
   const session = new Session();
   session.connect();
   let profiling = false;
+  let written = 0;
   process.on('SIGWINCH', () => {
     profiling = !profiling;
-    void (profiling ? start(session) : stop(session, file));
+    void (profiling ? start(session) : stop(session, `${file}-${(written += 1)}.cpuprofile`));
   });
 }
 

@@ -1,8 +1,10 @@
 /** Settings of `npm run load`, from the environment. */
 export interface LoadConfig {
-  /** Seconds of each measured run (`LOAD_DURATION`, default 20). */
+  /** Measured seconds of each scenario (`LOAD_DURATION`, default 20). */
   durationSeconds: number;
-  /** Seconds of unmeasured warm-up before each run (`LOAD_WARMUP`, default 5). */
+  /** The measured time is cut into this many slices, the scenarios taking turns (`LOAD_ROUNDS`, default 4). */
+  rounds: number;
+  /** Seconds of unmeasured warm-up of each scenario (`LOAD_WARMUP`, default 5). */
   warmupSeconds: number;
   /** Seconds of load with Redis stopped, to count the log lines of an outage (`LOAD_OUTAGE`, default 10; 0: skip). */
   outageSeconds: number;
@@ -12,7 +14,7 @@ export interface LoadConfig {
   seed: number;
   /** PostgreSQL server for the throwaway database (`LOAD_POSTGRES_URL`); PGlite when it does not answer. */
   postgresUrl: string;
-  /** When set (`LOAD_PROFILE=1`), one demo instance is CPU-profiled during the run with 1% writes. */
+  /** When set (`LOAD_PROFILE=1`), one demo instance is CPU-profiled during the measured slices with 1% writes. */
   profile: boolean;
 }
 
@@ -20,6 +22,7 @@ export interface LoadConfig {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadConfig {
   return {
     durationSeconds: integer(env, 'LOAD_DURATION', 20, 1, 3_600),
+    rounds: integer(env, 'LOAD_ROUNDS', 4, 1, 100),
     warmupSeconds: integer(env, 'LOAD_WARMUP', 5, 0, 3_600),
     outageSeconds: integer(env, 'LOAD_OUTAGE', 10, 0, 3_600),
     connections: integer(env, 'LOAD_CONNECTIONS', 32, 1, 10_000),

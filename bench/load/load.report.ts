@@ -4,8 +4,9 @@ import { ENDPOINTS, type Endpoint, type WorkloadResult } from './workload.driver
 export interface LoadRow {
   run: string;
   result: WorkloadResult;
-  /** Cache hits / cache lookups (L1 lookups; an L1 miss that hits L2 is a hit); `undefined` without a cache. */
-  hitRate: number | undefined;
+  /** Cache hits (L1, or L2 after an L1 miss) and lookups (L1 lookups); both 0 without a cache. */
+  hits: number;
+  lookups: number;
   queries: number;
   /** `undefined` when Redis could not be asked (it is down). */
   redisCommands: number | undefined;
@@ -35,7 +36,7 @@ export function formatTable(rows: readonly LoadRow[]): string {
   return lines.join('\n');
 }
 
-function cells({ run, result, hitRate, queries, redisCommands, staleReads, longestStaleMs }: LoadRow): string[] {
+function cells({ run, result, hits, lookups, queries, redisCommands, staleReads, longestStaleMs }: LoadRow): string[] {
   const perThousand = (count: number): string => ((count / Math.max(result.requests, 1)) * 1_000).toFixed(1);
   return [
     run,
@@ -43,7 +44,7 @@ function cells({ run, result, hitRate, queries, redisCommands, staleReads, longe
     String(result.errors),
     percentiles(ENDPOINTS.flatMap((endpoint) => result.latencies[endpoint])),
     ...ENDPOINTS.map((endpoint) => percentiles(result.latencies[endpoint])),
-    hitRate === undefined ? '—' : `${(hitRate * 100).toFixed(1)}%`,
+    lookups === 0 ? '—' : `${((hits / lookups) * 100).toFixed(1)}%`,
     perThousand(queries),
     redisCommands === undefined ? '—' : perThousand(redisCommands),
     staleReads === undefined ? '—' : String(staleReads),

@@ -112,3 +112,28 @@ async function put(client: Client, id: number, sentAt: number, tracker: StaleRea
   if (record) record.resolvedAt = performance.now();
   return true;
 }
+
+/**
+ * Reads every product `1..products` and every category list once over `connections` keep-alive
+ * connections (the instances in turn), so measured runs start from a warm cache as a running service does.
+ */
+export async function primeCache(origins: readonly string[], connections: number, products: number, categories: number): Promise<void> {
+  const paths = [
+    ...Array.from({ length: products }, (_, index) => `/products/${index + 1}`),
+    ...Array.from({ length: categories }, (_, index) => `/products?category=category-${index}`),
+  ];
+  let next = 0;
+  const clients = Array.from({ length: connections }, (_, index) => new Client(origins[index % origins.length], { pipelining: 1 }));
+  try {
+    await Promise.all(
+      clients.map(async (client) => {
+        for (let path = paths[next++]; path !== undefined; path = paths[next++]) {
+          const response = await client.request({ path, method: 'GET' });
+          await response.body.dump();
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+  }
+}
