@@ -10,8 +10,10 @@ export interface LoadRow {
   queries: number;
   /** `undefined` when Redis could not be asked (it is down). */
   redisCommands: number | undefined;
-  /** `undefined` when not checked. */
+  /** Stale reads from another instance than the PUT's; `undefined` when not checked. */
   staleReads: number | undefined;
+  /** Stale reads from the instance that served the PUT (read-your-writes broken). */
+  sameInstanceStaleReads: number;
   longestStaleMs: number;
 }
 
@@ -28,7 +30,7 @@ export function formatTable(rows: readonly LoadRow[]): string {
     'hit rate',
     'DB queries / 1k req',
     'Redis cmds / 1k req',
-    'stale reads',
+    'stale reads, other instance',
     'longest stale window',
   ];
   const lines = [row(header), row(header.map(() => '---'))];
@@ -36,7 +38,7 @@ export function formatTable(rows: readonly LoadRow[]): string {
   return lines.join('\n');
 }
 
-function cells({ run, result, hits, lookups, queries, redisCommands, staleReads, longestStaleMs }: LoadRow): string[] {
+function cells({ run, result, hits, lookups, queries, redisCommands, staleReads, sameInstanceStaleReads, longestStaleMs }: LoadRow): string[] {
   const perThousand = (count: number): string => ((count / Math.max(result.requests, 1)) * 1_000).toFixed(1);
   return [
     run,
@@ -47,7 +49,7 @@ function cells({ run, result, hits, lookups, queries, redisCommands, staleReads,
     lookups === 0 ? '—' : `${((hits / lookups) * 100).toFixed(1)}%`,
     perThousand(queries),
     redisCommands === undefined ? '—' : perThousand(redisCommands),
-    staleReads === undefined ? '—' : String(staleReads),
+    staleReads === undefined ? '—' : `${staleReads} (${sameInstanceStaleReads} on the writer)`,
     staleReads === undefined ? '—' : `${longestStaleMs.toFixed(1)} ms`,
   ];
 }

@@ -36,7 +36,7 @@ interface Counters {
 /** A scenario with nothing measured yet. */
 export function scenario(name: string, fields: Omit<Scenario, 'row'>): Scenario {
   const result = { elapsedMs: 0, requests: 0, errors: 0, latencies: { product: [], list: [], put: [] } };
-  return { ...fields, row: { run: name, result, hits: 0, lookups: 0, queries: 0, redisCommands: 0, staleReads: fields.tracker && 0, longestStaleMs: 0 } };
+  return { ...fields, row: { run: name, result, hits: 0, lookups: 0, queries: 0, redisCommands: 0, staleReads: fields.tracker && 0, sameInstanceStaleReads: 0, longestStaleMs: 0 } };
 }
 
 /** Drives the scenario's mix without measuring (warm-up). */
@@ -67,6 +67,7 @@ export async function measureSlice(target: Scenario, connections: number, durati
       : row.redisCommands + after.redisCommands - before.redisCommands;
   if (target.tracker && row.staleReads !== undefined) {
     row.staleReads += target.tracker.staleReads;
+    row.sameInstanceStaleReads += target.tracker.sameInstanceStaleReads;
     row.longestStaleMs = Math.max(row.longestStaleMs, target.tracker.longestWindowMs);
   }
 }

@@ -1,6 +1,6 @@
-/** One PUT of a price: when it was sent and when its response arrived (`Infinity` while in flight). */
+/** One PUT of a price: the instance it went to, when it was sent and when its response arrived (`Infinity` while in flight). */
 export interface PutRecord {
-  id: number;
+  instance: string;
   sentAt: number;
   resolvedAt: number;
 }
@@ -12,6 +12,8 @@ export const FIRST_WRITTEN_PRICE = 1_000;
  * Finds stale reads. A read returns a price written by some PUT X (or the seed). It is stale when another
  * PUT Y of the same product was sent after X had resolved (so Y was applied after X) and Y had resolved
  * before the read was sent. Its window is how long before the read the first such Y had resolved.
+ * Counted apart: stale reads from the instance that served Y (`sameInstanceStaleReads`, which read-your-writes
+ * forbids) and from another instance (`staleReads`, which only the invalidation bus prevents).
  * Times are `performance.now()` of this process.
  */
 export class StaleReadTracker {
@@ -20,6 +22,7 @@ export class StaleReadTracker {
   private readonly putsById = new Map<number, PutRecord[]>();
   checking = false;
   staleReads = 0;
+  sameInstanceStaleReads = 0;
   longestWindowMs = 0;
 
   /** A price no PUT has used yet. */
@@ -28,8 +31,8 @@ export class StaleReadTracker {
   }
 
   /** Records a PUT about to be sent. */
-  sent(id: number, price: number, sentAt: number): PutRecord {
-    const record: PutRecord = { id, sentAt, resolvedAt: Infinity };
+  sent(instance: string, id: number, price: number, sentAt: number): PutRecord {
+    const record: PutRecord = { instance, sentAt, resolvedAt: Infinity };
     this.putsByPrice.set(price, record);
     const puts = this.putsById.get(id);
     if (puts) puts.push(record);
@@ -37,18 +40,25 @@ export class StaleReadTracker {
     return record;
   }
 
-  /** Checks one product of a response to a read sent at `sentAt`. */
-  check(id: number, price: number, sentAt: number): void {
+  /** Checks one product of a response from `instance` to a read sent at `sentAt`. */
+  check(instance: string, id: number, price: number, sentAt: number): void {
     if (!this.checking) return;
     const puts = this.putsById.get(id);
     if (!puts) return;
     const origin = price >= FIRST_WRITTEN_PRICE ? this.putsByPrice.get(price) : undefined;
     const originResolvedAt = origin ? origin.resolvedAt : -Infinity;
     let firstSuperseded = Infinity;
+    let sameInstance = false;
     for (const put of puts) {
-      if (put.sentAt > originResolvedAt && put.resolvedAt < sentAt) firstSuperseded = Math.min(firstSuperseded, put.resolvedAt);
+      if (put.sentAt <= originResolvedAt || put.resolvedAt >= sentAt) continue;
+      firstSuperseded = Math.min(firstSuperseded, put.resolvedAt);
+      sameInstance ||= put.instance === instance;
     }
     if (firstSuperseded === Infinity) return;
+    if (sameInstance) {
+      this.sameInstanceStaleReads += 1;
+      return;
+    }
     this.staleReads += 1;
     this.longestWindowMs = Math.max(this.longestWindowMs, sentAt - firstSuperseded);
   }
@@ -57,6 +67,7 @@ export class StaleReadTracker {
   startChecking(): void {
     this.checking = true;
     this.staleReads = 0;
+    this.sameInstanceStaleReads = 0;
     this.longestWindowMs = 0;
   }
 }

@@ -54,7 +54,11 @@ export async function driveWorkload(options: WorkloadOptions): Promise<WorkloadR
   const started = performance.now();
   const deadline = started + options.durationMs;
   try {
-    await Promise.all(clients.map((client, index) => runConnection(client, seededRandom(options.seed * 1_000 + index), table, deadline, options, result)));
+    await Promise.all(
+      clients.map((client, index) =>
+        runConnection(client, options.origins[index % options.origins.length], seededRandom(options.seed * 1_000 + index), table, deadline, options, result),
+      ),
+    );
   } finally {
     await Promise.all(clients.map((client) => client.close()));
   }
@@ -64,6 +68,7 @@ export async function driveWorkload(options: WorkloadOptions): Promise<WorkloadR
 
 async function runConnection(
   client: Client,
+  origin: string,
   random: () => number,
   table: Float64Array,
   deadline: number,
@@ -78,8 +83,8 @@ async function runConnection(
     try {
       const ok =
         endpoint === 'put'
-          ? await put(client, id, sentAt, options.tracker)
-          : await read(client, endpoint === 'list' ? `/products?category=category-${id % options.categories}` : `/products/${id}`, sentAt, options.tracker);
+          ? await put(client, origin, id, sentAt, options.tracker)
+          : await read(client, origin, endpoint === 'list' ? `/products?category=category-${id % options.categories}` : `/products/${id}`, sentAt, options.tracker);
       result.latencies[endpoint].push(performance.now() - sentAt);
       result.requests += 1;
       if (!ok) result.errors += 1;
@@ -90,7 +95,7 @@ async function runConnection(
   }
 }
 
-async function read(client: Client, path: string, sentAt: number, tracker: StaleReadTracker | undefined): Promise<boolean> {
+async function read(client: Client, origin: string, path: string, sentAt: number, tracker: StaleReadTracker | undefined): Promise<boolean> {
   const response = await client.request({ path, method: 'GET' });
   if (response.statusCode !== 200) {
     await response.body.dump();
@@ -98,14 +103,14 @@ async function read(client: Client, path: string, sentAt: number, tracker: Stale
   }
   const body = (await response.body.json()) as ProductBody | ProductBody[];
   if (tracker?.checking) {
-    for (const product of Array.isArray(body) ? body : [body]) tracker.check(product.id, product.price, sentAt);
+    for (const product of Array.isArray(body) ? body : [body]) tracker.check(origin, product.id, product.price, sentAt);
   }
   return true;
 }
 
-async function put(client: Client, id: number, sentAt: number, tracker: StaleReadTracker | undefined): Promise<boolean> {
+async function put(client: Client, origin: string, id: number, sentAt: number, tracker: StaleReadTracker | undefined): Promise<boolean> {
   const price = tracker ? tracker.newPrice() : 1;
-  const record = tracker?.sent(id, price, sentAt);
+  const record = tracker?.sent(origin, id, price, sentAt);
   const response = await client.request({ path: `/products/${id}`, method: 'PUT', headers: JSON_HEADERS, body: JSON.stringify({ price }) });
   await response.body.dump();
   if (response.statusCode !== 200) return false;
