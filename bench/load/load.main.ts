@@ -74,14 +74,16 @@ async function measureAll(resources: Resources): Promise<{ rows: LoadRow[]; note
     scenario('same routes, no cache, 1% writes', { apps: baseline, writeShare: WRITE_SHARE, redis: undefined, tracker: new StaleReadTracker() }),
     scenario('floor: constant Nest endpoint', { apps: floor, writeShare: WRITE_SHARE, redis: undefined, tracker: undefined }),
   ];
-  for (const [index, target] of scenarios.entries()) await warmUp(target, config.connections, config.warmupSeconds * 1_000, config.seed + 1_000 + index);
+  for (const [index, target] of scenarios.entries()) {
+    await warmUp(target, config.connections, config.warmupSeconds * 1_000, config.seed + 1_000 + index);
+  }
   const sliceMs = (config.durationSeconds * 1_000) / config.rounds;
   for (let round = 0; round < config.rounds; round += 1) {
     for (const target of scenarios) await measureSlice(target, config.connections, sliceMs, config.seed + round * 7_919);
     process.stdout.write(`  round ${round + 1} of ${config.rounds} measured\n`);
   }
-  const notes: string[] = [];
   const rows = scenarios.map((target) => target.row);
+  const notes = rows.filter((row) => row.longestStaleRead !== '').map((row) => `Longest stale window of '${row.run}': ${row.longestStaleRead}.`);
   if (config.outageSeconds > 0 && !process.env.REDIS_URL) rows.push(await measureOutage(resources, demo, cachedTracker, notes));
   if (resources.profileFile) notes.push(...(await profileNotes(resources.profileFile, config.rounds)));
   return { rows, notes };
@@ -92,10 +94,14 @@ async function measureOutage(resources: Resources, demo: readonly AppProcess[], 
   const { config } = resources;
   const linesBefore = demo.map((app) => app.outputLines);
   await resources.redis.stop();
-  const outage = scenario(`cached demo, Redis stopped, read-only (${config.outageSeconds} s)`, { apps: demo, writeShare: 0, redis: undefined, tracker });
+  const name = `cached demo, Redis stopped, read-only (${config.outageSeconds} s)`;
+  const outage = scenario(name, { apps: demo, writeShare: 0, redis: undefined, tracker });
   await measureSlice(outage, config.connections, config.outageSeconds * 1_000, config.seed);
   const lines = demo.map((app, index) => app.outputLines - linesBefore[index]);
-  notes.push(`Redis stopped for ${config.outageSeconds} s under load: ${lines.join(' and ')} log lines written by the demo instances; most frequent of the last ones:`);
+  notes.push(
+    `Redis stopped for ${config.outageSeconds} s under load: ${lines.join(' and ')} log lines written by the demo instances; ` +
+      'most frequent of the last ones:',
+  );
   notes.push(...frequentMessages(demo.flatMap((app) => app.recentLines)).map((line) => `  ${line}`));
   return outage.row;
 }
@@ -120,7 +126,12 @@ async function startDemo(resources: Resources, instances: number, databaseUrl: s
   return apps;
 }
 
-async function startReference(resources: Resources, kind: 'baseline' | 'floor', instances: number, databaseUrl: string | undefined): Promise<AppProcess[]> {
+async function startReference(
+  resources: Resources,
+  kind: 'baseline' | 'floor',
+  instances: number,
+  databaseUrl: string | undefined,
+): Promise<AppProcess[]> {
   const apps: AppProcess[] = [];
   for (let index = 0; index < instances; index += 1) {
     const env = { LOAD_APP: kind, DATABASE_URL: databaseUrl ?? '' };
@@ -175,9 +186,11 @@ function printSetup({ config, databases, redis }: Resources): void {
     [
       `node ${process.version}, ${cpus().length} cores, load average ${loadavg().map((value) => value.toFixed(2)).join(' ')}`,
       `databases: ${databases.map((database) => database.description).join('; ')}; Redis: ${redis.url}`,
-      `${config.connections} keep-alive connections alternating between ${instances} instance(s) per scenario; Zipf(s=1.0) over ${WORKLOAD.products} products, seed ${config.seed}`,
+      `${config.connections} keep-alive connections alternating between ${instances} instance(s) per scenario; ` +
+        `Zipf(s=1.0) over ${WORKLOAD.products} products, seed ${config.seed}`,
       '95% GET /products/:id, 4% GET /products?category=, 1% PUT (0% in read-only); cache primed (every product and list read once)',
-      `${config.warmupSeconds} s warm-up per scenario, then ${config.durationSeconds} s measured per scenario in ${config.rounds} slices, the scenarios taking turns`,
+      `${config.warmupSeconds} s warm-up per scenario, then ${config.durationSeconds} s measured per scenario ` +
+        `in ${config.rounds} slices, the scenarios taking turns`,
       '',
     ].join('\n'),
   );

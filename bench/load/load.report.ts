@@ -14,6 +14,8 @@ export interface LoadRow {
   staleReads: number | undefined;
   /** Stale reads from the instance that served the PUT (read-your-writes broken). */
   sameInstanceStaleReads: number;
+  /** The read of the longest stale window, e.g. `/products?category=category-3, product 3`. */
+  longestStaleRead: string;
   longestStaleMs: number;
 }
 

@@ -36,7 +36,8 @@ interface Counters {
 /** A scenario with nothing measured yet. */
 export function scenario(name: string, fields: Omit<Scenario, 'row'>): Scenario {
   const result = { elapsedMs: 0, requests: 0, errors: 0, latencies: { product: [], list: [], put: [] } };
-  return { ...fields, row: { run: name, result, hits: 0, lookups: 0, queries: 0, redisCommands: 0, staleReads: fields.tracker && 0, sameInstanceStaleReads: 0, longestStaleMs: 0 } };
+  const staleReads = fields.tracker && 0;
+  return { ...fields, row: { run: name, result, hits: 0, lookups: 0, queries: 0, redisCommands: 0, staleReads, sameInstanceStaleReads: 0, longestStaleMs: 0, longestStaleRead: '' } };
 }
 
 /** Drives the scenario's mix without measuring (warm-up). */
@@ -68,7 +69,10 @@ export async function measureSlice(target: Scenario, connections: number, durati
   if (target.tracker && row.staleReads !== undefined) {
     row.staleReads += target.tracker.staleReads;
     row.sameInstanceStaleReads += target.tracker.sameInstanceStaleReads;
-    row.longestStaleMs = Math.max(row.longestStaleMs, target.tracker.longestWindowMs);
+    if (target.tracker.longestWindowMs > row.longestStaleMs) {
+      row.longestStaleMs = target.tracker.longestWindowMs;
+      row.longestStaleRead = target.tracker.longestWindowRead;
+    }
   }
 }
 

@@ -24,6 +24,8 @@ export class StaleReadTracker {
   staleReads = 0;
   sameInstanceStaleReads = 0;
   longestWindowMs = 0;
+  /** What the longest window was seen on: `GET /products/13` or `list category-13`. */
+  longestWindowRead = '';
 
   /** A price no PUT has used yet. */
   newPrice(): number {
@@ -40,8 +42,8 @@ export class StaleReadTracker {
     return record;
   }
 
-  /** Checks one product of a response from `instance` to a read sent at `sentAt`. */
-  check(instance: string, id: number, price: number, sentAt: number): void {
+  /** Checks one product of a response from `instance` to a read (`what`, for the report) sent at `sentAt`. */
+  check(instance: string, what: string, id: number, price: number, sentAt: number): void {
     if (!this.checking) return;
     const puts = this.putsById.get(id);
     if (!puts) return;
@@ -60,7 +62,9 @@ export class StaleReadTracker {
       return;
     }
     this.staleReads += 1;
-    this.longestWindowMs = Math.max(this.longestWindowMs, sentAt - firstSuperseded);
+    if (sentAt - firstSuperseded <= this.longestWindowMs) return;
+    this.longestWindowMs = sentAt - firstSuperseded;
+    this.longestWindowRead = `${what}, product ${id}`;
   }
 
   /** Starts counting stale reads from zero. */
@@ -69,5 +73,6 @@ export class StaleReadTracker {
     this.staleReads = 0;
     this.sameInstanceStaleReads = 0;
     this.longestWindowMs = 0;
+    this.longestWindowRead = '';
   }
 }

@@ -55,9 +55,10 @@ export async function driveWorkload(options: WorkloadOptions): Promise<WorkloadR
   const deadline = started + options.durationMs;
   try {
     await Promise.all(
-      clients.map((client, index) =>
-        runConnection(client, options.origins[index % options.origins.length], seededRandom(options.seed * 1_000 + index), table, deadline, options, result),
-      ),
+      clients.map((client, index) => {
+        const origin = options.origins[index % options.origins.length];
+        return runConnection(client, origin, seededRandom(options.seed * 1_000 + index), table, deadline, options, result);
+      }),
     );
   } finally {
     await Promise.all(clients.map((client) => client.close()));
@@ -79,12 +80,11 @@ async function runConnection(
     const draw = random();
     const id = drawZipf(table, random);
     const endpoint: Endpoint = draw < options.writeShare ? 'put' : draw < options.writeShare + options.listShare ? 'list' : 'product';
+    const path = endpoint === 'list' ? `/products?category=category-${id % options.categories}` : `/products/${id}`;
     const sentAt = performance.now();
     try {
       const ok =
-        endpoint === 'put'
-          ? await put(client, origin, id, sentAt, options.tracker)
-          : await read(client, origin, endpoint === 'list' ? `/products?category=category-${id % options.categories}` : `/products/${id}`, sentAt, options.tracker);
+        endpoint === 'put' ? await put(client, origin, id, sentAt, options.tracker) : await read(client, origin, path, sentAt, options.tracker);
       result.latencies[endpoint].push(performance.now() - sentAt);
       result.requests += 1;
       if (!ok) result.errors += 1;
@@ -103,7 +103,7 @@ async function read(client: Client, origin: string, path: string, sentAt: number
   }
   const body = (await response.body.json()) as ProductBody | ProductBody[];
   if (tracker?.checking) {
-    for (const product of Array.isArray(body) ? body : [body]) tracker.check(origin, product.id, product.price, sentAt);
+    for (const product of Array.isArray(body) ? body : [body]) tracker.check(origin, path, product.id, product.price, sentAt);
   }
   return true;
 }
