@@ -154,7 +154,7 @@ describe('cache decorators', () => {
     await products.search({ page: 1, category: 'lamps' } as { category: string; page: number });
     expect(products.calls).toBe(1);
     const redis = new Redis(redisUrl());
-    const keys = await redis.keys(`${namespace}:v1:{ProductsService.search:*`);
+    const keys = await redis.keys(`${namespace}:v2:{ProductsService.search:*`);
     redis.disconnect();
     expect(keys).toHaveLength(1);
   });

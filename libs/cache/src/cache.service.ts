@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CACHE_OPTIONS, L1_STORE, L2_STORE } from './cache.constants.js';
 import { InvalidationLog } from './invalidation/invalidation-log.js';
-import { assertCacheKey, invalidCacheKey } from './keys/cache-key.guard.js';
+import { assertCacheKey, assertCacheTags, invalidCacheKey } from './keys/cache-key.guard.js';
 import { INVALIDATION_BUS, type InvalidationBus } from './invalidation/invalidation-bus.js';
 import { PendingInvalidations } from './invalidation/pending-invalidations.js';
 import { parseDuration, type Duration } from './options/duration.parser.js';
@@ -228,6 +228,7 @@ export class CacheService {
 
   /** Every entry carrying one of `tags` is gone for every instance: one Redis command per tag. */
   async invalidateTags(...tags: string[]): Promise<void> {
+    assertCacheTags(tags);
     if (tags.length > 0) await this.tiered.invalidate({ tags });
   }
 
@@ -269,6 +270,7 @@ export class CacheService {
   }
 
   private plan(options: SetOptions): EntryPlan {
+    if (options.tags !== undefined) assertCacheTags(options.tags);
     return {
       ttl: options.ttl === undefined ? this.options.defaultTtl : parseDuration(options.ttl, 'ttl'),
       grace: options.grace === undefined ? this.options.grace : parseDuration(options.grace, 'grace'),
