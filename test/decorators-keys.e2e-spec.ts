@@ -62,8 +62,19 @@ describe('keys that differ stay apart (issue 7.21)', () => {
     await expect(cache.getOrSet('u\uDC00', () => 'lone')).rejects.toThrow(/well-formed UTF-16/);
     await expect(cache.set('k', 'v', { tags: ['t\uD800'] })).rejects.toThrow(/cache tag must be well-formed/);
     await expect(cache.invalidateTags('t\uD800')).rejects.toThrow(/cache tag must be well-formed/);
-    expect(await second.get(CacheService).get('u\uD800')).toBeUndefined();
+    await expect(second.get(CacheService).get('u\uD800')).rejects.toThrow(/well-formed UTF-16/);
     expect(await second.get(CacheService).get('u\uFFFD')).toBe('replacement character');
+  });
+
+  it('rejects reads of invalid keys instead of counting them as Redis errors (which would open the breaker)', async () => {
+    const cache = second.get(CacheService);
+    for (const key of [123, undefined, '', 'u\uD800'] as never[]) {
+      await expect(cache.get(key)).rejects.toThrow(TypeError);
+      await expect(cache.has(key)).rejects.toThrow(TypeError);
+      await expect(cache.getMany(['ok', key])).rejects.toThrow(TypeError);
+    }
+    await expect(cache.set('k', 'v', { tags: 'products' as never })).rejects.toThrow(/tags must be an array/);
+    expect(cache.stats.snapshot().errors).toEqual({});
   });
 
   it('gives template arguments with lone surrogates their own entries on every instance', async () => {

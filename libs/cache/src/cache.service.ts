@@ -123,12 +123,15 @@ export class CacheService {
       this.stats.misses.l1 += 1;
     }
     if (!this.tiered.l2) return Promise.resolve(undefined);
+    const invalid = invalidCacheKey(key);
+    if (invalid) return Promise.reject(invalid);
     return this.getFromL2<T>(key).then((found) => found?.value);
   }
 
   /** Whether a fresh value is cached. */
   async has(key: string): Promise<boolean> {
     if (this.l1?.peekFresh(key) !== undefined) return true;
+    assertCacheKey(key);
     return (await this.getFromL2(key)) !== undefined;
   }
 
@@ -201,6 +204,7 @@ export class CacheService {
 
   /** Values in the order of `keys` (`undefined` where missing); one round trip per tier (per slot on Cluster). */
   async getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    keys.forEach(assertCacheKey);
     const values = new Array<T | undefined>(keys.length);
     const missing: number[] = [];
     keys.forEach((key, index) => {

@@ -14,8 +14,10 @@ export function assertCacheKey(key: unknown): asserts key is string {
   if (error) throw error;
 }
 
-/** Throws unless every tag is a non-empty string of well-formed UTF-16, like a key. */
-export function assertCacheTags(tags: readonly unknown[]): void {
+/** Throws unless `tags` is an array of non-empty strings of well-formed UTF-16, like keys. */
+export function assertCacheTags(tags: unknown): void {
+  // NOTE: a string is iterable too: `tags: 'products'` would otherwise be eight one-letter tags.
+  if (!Array.isArray(tags)) throw new TypeError(`nestjs-tiered-cache: tags must be an array of strings, got ${describeKey(tags)}`);
   for (const tag of tags) {
     const error = invalidName(tag, 'tag');
     if (error) throw error;
