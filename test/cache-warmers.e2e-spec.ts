@@ -92,6 +92,15 @@ class LongWarmer implements Warmer {
   }
 }
 
+/** On startup; ignores its signal and takes 3 s, ten times its timeout. */
+@CacheWarmer({ runOnStartup: true, timeout: 300 })
+@Injectable()
+class DeafStartupWarmer implements Warmer {
+  async warm(signal: AbortSignal): Promise<void> {
+    await cycle(signal, () => sleep(3_000));
+  }
+}
+
 async function start(namespace: string, providers: Type[], imports: DynamicModule[] = []): Promise<INestApplicationContext> {
   @Module({ imports: [CacheModule.forRoot({ namespace, l2: { redis: redisUrl() } }), ...imports], providers: [ProductsService, ...providers] })
   class AppModule {}
@@ -189,6 +198,20 @@ describe('warmers (issue 7.12, 7.22)', () => {
       await first.close();
       await second?.close();
     }
+  });
+
+  it('lets app.init() resolve at the startup timeout even if warm() ignores its signal', async () => {
+    const started = performance.now();
+    const app = await start(uniqueNamespace(), [DeafStartupWarmer]);
+    const elapsed = performance.now() - started;
+    try {
+      console.log(`init with a deaf 3 s startup warmer (timeout 300 ms) resolved after ${elapsed.toFixed(0)} ms`);
+      expect(log.active).toBe(1);
+      expect(elapsed).toBeLessThan(2_900);
+    } finally {
+      await app.close();
+    }
+    await waitFor(() => log.finished === 1, { timeout: 10_000 });
   });
 
   it('rejects bad warmer options and two warmers of one name at startup', async () => {

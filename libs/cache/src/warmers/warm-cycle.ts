@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
 import type { CacheService } from '../cache.service.js';
-import { OperationTimeoutError } from '../timing/with-timeout.js';
+import { OperationTimeoutError, withTimeout } from '../timing/with-timeout.js';
 import type { WarmLock } from './warm-lock.js';
 import type { Warmer } from './warmer.interface.js';
 
@@ -35,10 +35,18 @@ export class WarmCycles {
     private readonly logger: Logger,
   ) {}
 
-  /** The startup cycle: runs, or waits (bounded by the timeout) for the instance already running it. */
+  /**
+   * The startup cycle: runs, or waits for the instance already running it; either way returns by the
+   * warmer's timeout (an overrunning cycle goes on in the background, aborted).
+   */
   async onStartup(warmer: ScheduledWarmer): Promise<void> {
     const deadline = Date.now() + warmer.timeout;
-    while (!(await this.tryRun(warmer))) {
+    for (;;) {
+      const cycle = await this.tryStart(warmer);
+      if (cycle) {
+        await withTimeout(cycle.done, Math.max(0, deadline - Date.now()), 'startup warm overran').catch(() => undefined);
+        return;
+      }
       if (Date.now() >= deadline) return this.logger.warn(`Warmer ${warmer.name}: another cycle is still running; not waiting longer`);
       await new Promise((resolve) => setTimeout(resolve, WAIT_POLL));
     }
@@ -50,7 +58,7 @@ export class WarmCycles {
       return this.logger.warn(`Warmer ${warmer.name}: tick ${new Date(scheduledAt).toISOString()} skipped; the previous cycle is still running`);
     }
     if (!(await this.lock.claimTick(warmer.name, scheduledAt, Math.max(TICK_KEY_FLOOR, warmer.timeout)))) return;
-    await this.tryRun(warmer);
+    await (await this.tryStart(warmer))?.done;
   }
 
   /** Aborts every running cycle (application shutdown). */
@@ -58,17 +66,22 @@ export class WarmCycles {
     for (const controller of this.running.values()) controller.abort(new Error('the application is shutting down'));
   }
 
-  /** Runs a cycle unless one of this warmer is running anywhere; `false` when it did not run. */
-  private async tryRun(warmer: ScheduledWarmer): Promise<boolean> {
-    if (this.running.has(warmer.name)) return false;
+  /** Starts a cycle unless one of this warmer is running anywhere; the running cycle, or `undefined`. */
+  // NOTE: the cycle is wrapped ({ done }) because an async function returning a Promise would wait for it.
+  private async tryStart(warmer: ScheduledWarmer): Promise<{ done: Promise<void> } | undefined> {
+    if (this.running.has(warmer.name)) return undefined;
     const token = `${this.owner}:${Date.now()}`;
-    if (!(await this.lock.acquire(warmer.name, token, RUNNING_LOCK_TTL))) return false;
+    if (!(await this.lock.acquire(warmer.name, token, RUNNING_LOCK_TTL))) return undefined;
     if (this.running.has(warmer.name)) {
       await this.lock.release(warmer.name, token);
-      return false;
+      return undefined;
     }
     const controller = new AbortController();
     this.running.set(warmer.name, controller);
+    return { done: this.run(warmer, controller, token) };
+  }
+
+  private async run(warmer: ScheduledWarmer, controller: AbortController, token: string): Promise<void> {
     const renewal = setInterval(() => void this.lock.renew(warmer.name, token, RUNNING_LOCK_TTL), RENEW_EVERY);
     const deadline = setTimeout(() => this.abortOverrun(warmer, controller), warmer.timeout);
     const started = process.hrtime.bigint();
@@ -83,7 +96,6 @@ export class WarmCycles {
       this.cache.stats.recordWarm(warmer.name, Number(process.hrtime.bigint() - started) / 1e9);
       await this.lock.release(warmer.name, token);
     }
-    return true;
   }
 
   private abortOverrun(warmer: ScheduledWarmer, controller: AbortController): void {
