@@ -1,5 +1,6 @@
 import { Injectable, Module, type DynamicModule, type INestApplicationContext, type Type } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { Redis } from 'ioredis';
 import { Test } from '@nestjs/testing';
 import { CacheModule, CacheService, CacheWarmer, Cacheable, type Warmer } from 'nestjs-tiered-cache';
 import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
@@ -89,6 +90,15 @@ class OverrunningWarmer implements Warmer {
 class LongWarmer implements Warmer {
   async warm(signal: AbortSignal): Promise<void> {
     await cycle(signal, () => sleep(2_500));
+  }
+}
+
+/** Every second; holds its cycle for 5 s, longer than the running lock's renewal period. */
+@CacheWarmer({ name: 'Y', cron: '* * * * * *', timeout: '20s' })
+@Injectable()
+class VeryLongWarmer implements Warmer {
+  async warm(signal: AbortSignal): Promise<void> {
+    await cycle(signal, () => sleep(5_000));
   }
 }
 
@@ -197,6 +207,22 @@ describe('warmers (issue 7.12, 7.22)', () => {
     } finally {
       await first.close();
       await second?.close();
+    }
+  });
+
+  it('takes its running lock back after clear() deleted it, while the cycle runs', async () => {
+    const namespace = uniqueNamespace();
+    const app = await start(namespace, [VeryLongWarmer]);
+    const redis = new Redis(redisUrl());
+    try {
+      await waitFor(() => log.active === 1, { timeout: 5_000 });
+      await app.get(CacheService).clear();
+      expect(await redis.exists(`${namespace}:warm:Y:running`)).toBe(0);
+      await waitFor(async () => (await redis.exists(`${namespace}:warm:Y:running`)) === 1, { timeout: 4_500 });
+      expect(log.active).toBe(1);
+    } finally {
+      redis.disconnect();
+      await app.close();
     }
   });
 

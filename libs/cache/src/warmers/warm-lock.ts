@@ -4,10 +4,15 @@ import { LuaScript } from '../stores/lua-script.js';
 import { RELEASE_LOCK } from '../stores/redis-scripts.js';
 import { withTimeout } from '../timing/with-timeout.js';
 
-/** Extends a lock only while it still holds the caller's token. One key. */
+/**
+ * Extends a lock held with the caller's token, or takes it back if it is gone (a `clear()` deletes
+ * `ns:*`, warmer keys included); never takes another holder's. One key.
+ */
 const RENEW_LOCK = new LuaScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0`);
+local holder = redis.call('GET', KEYS[1])
+if holder ~= false and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`);
 
 /**
  * The Redis keys that coordinate warmers across instances, under `ns:warm:` (never a user key's lock):
@@ -32,7 +37,7 @@ export class WarmLock {
     return this.setIfAbsent(this.runningKey(warmer), token, ttl);
   }
 
-  /** Extends the running lock if `token` still holds it. */
+  /** Extends the running lock if `token` holds it, or takes it back if it is gone. */
   async renew(warmer: string, token: string, ttl: number): Promise<void> {
     await this.command((redis) => RENEW_LOCK.run(redis, [this.runningKey(warmer)], [token, ttl])).catch(() => undefined);
   }
