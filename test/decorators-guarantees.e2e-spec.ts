@@ -26,6 +26,12 @@ class HostileService {
     return id;
   }
 
+  @Cacheable({ key: 'unless:{0}', unless: (result: string) => JSON.parse(result) === null })
+  async withUnless(id: string): Promise<string> {
+    this.calls += 1;
+    return id;
+  }
+
   @Cacheable({ key: (id: string) => `fn:${id.toUpperCase()}` })
   async withKeyFunction(id: string): Promise<string> {
     this.calls += 1;
@@ -75,10 +81,12 @@ describe('decorated calls never throw synchronously (issue 7.3)', () => {
     await expect(callAsync(() => service.byDefaultKey(cyclic))).rejects.toThrow(/cycle/);
   });
 
-  it('rejects when condition or a key function throws', async () => {
+  it('rejects when condition, unless or a key function throws', async () => {
     await expect(callAsync(() => service.withCondition(undefined as never))).rejects.toThrow(TypeError);
     await expect(callAsync(() => service.withKeyFunction(undefined as never))).rejects.toThrow(TypeError);
     expect(service.calls).toBe(0);
+    await expect(callAsync(() => service.withUnless('not json'))).rejects.toThrow(SyntaxError);
+    await expect(callAsync(() => service.withUnless('1'))).resolves.toBe('1');
   });
 });
 
