@@ -126,11 +126,19 @@ describe('compileKeyTemplate against collisions (issue 7.21)', () => {
     }
   });
 
-  it('reads own properties only', () => {
+  it('reads own properties only; an inherited one throws instead of giving every call one key', () => {
     const build = compileKeyTemplate('x:{0.role}', site);
-    expect(build([Object.create({ role: 'admin' })])).toBe('x:undefined');
+    expect(() => build([Object.create({ role: 'admin' })])).toThrow(/\{0\.role\}: 'role' is inherited/);
+    class User {
+      get role(): string {
+        return 'computed';
+      }
+    }
+    expect(() => build([new User()])).toThrow(/inherited/);
     expect(build([{ role: 'user' }])).toBe('x:user');
+    expect(build([{}])).toBe('x:undefined');
     expect(compileKeyTemplate('x:{0.length}', site)(['abc'])).toBe('x:3');
+    expect(() => compileKeyTemplate('x:{0.toString}', site)([{}])).toThrow(/inherited/);
   });
 
   it('rejects a literal with a lone surrogate at compile time', () => {

@@ -36,7 +36,7 @@ const FORBIDDEN_PROPERTIES = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
  * Compiles a key template once: `'product:{0}'`, `'{0.id}'`, `'{1.user.email}'` (argument index, then
- * a path of own properties). Interpolated values are escaped ({@link escapeKeySegment}); an object or
+ * a path of own properties; an inherited one throws). Interpolated values are escaped ({@link escapeKeySegment}); an object or
  * array is interpolated as `%#` + its {@link hashArguments} hash (a mark no string can spell); a missing
  * property as `undefined`. Malformed templates, paths through `__proto__`/`constructor`/`prototype` and
  * out-of-range arguments throw here. A function template is called as is and must return a valid key.
@@ -127,11 +127,16 @@ function isHashed(value: unknown): boolean {
   return value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol');
 }
 
-// NOTE: own properties only: an inherited getter or a prototype's data is not the argument's identity.
+// NOTE: own properties only, so a template never reads through a prototype. An inherited one (a class
+// getter, an ORM's virtual) throws rather than reading as `undefined`, which would give every call one key.
 function valueAt(args: readonly unknown[], placeholder: Placeholder): unknown {
   let value: unknown = args[placeholder.argument];
   for (const property of placeholder.path) {
-    if (value === null || value === undefined || !Object.hasOwn(value, property)) return undefined;
+    if (value === null || value === undefined) return undefined;
+    if (!Object.hasOwn(value, property)) {
+      if (!(property in Object(value))) return undefined;
+      throw new TypeError(`${placeholder.origin}: '${property}' is inherited, not an own property (a getter?); use a key function`);
+    }
     value = (value as Record<string, unknown>)[property];
   }
   return value;
