@@ -49,23 +49,25 @@ class FailingWarmer implements Warmer {
   }
 }
 
-/** What every instance's cycles did, in one place. */
-const log = { active: 0, maxActive: 0, started: 0, finished: 0, aborted: 0, startedWhileOverrunning: 0, overrunning: false };
+/** What every instance's cycles did in the current test (a cycle left over from an earlier test writes to its own log). */
+const newLog = () => ({ active: 0, maxActive: 0, started: 0, finished: 0, aborted: 0, startedWhileOverrunning: 0, overrunning: false });
+let log = newLog();
 
 function resetLog(): void {
-  Object.assign(log, { active: 0, maxActive: 0, started: 0, finished: 0, aborted: 0, startedWhileOverrunning: 0, overrunning: false });
+  log = newLog();
 }
 
-async function cycle(signal: AbortSignal, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
-  if (log.overrunning) log.startedWhileOverrunning += 1;
-  log.started += 1;
-  log.active += 1;
-  log.maxActive = Math.max(log.maxActive, log.active);
+async function cycle(signal: AbortSignal, work: (signal: AbortSignal, current: ReturnType<typeof newLog>) => Promise<void>): Promise<void> {
+  const current = log;
+  if (current.overrunning) current.startedWhileOverrunning += 1;
+  current.started += 1;
+  current.active += 1;
+  current.maxActive = Math.max(current.maxActive, current.active);
   try {
-    await work(signal);
+    await work(signal, current);
   } finally {
-    log.active -= 1;
-    log.finished += 1;
+    current.active -= 1;
+    current.finished += 1;
   }
 }
 
@@ -74,12 +76,12 @@ async function cycle(signal: AbortSignal, work: (signal: AbortSignal) => Promise
 @Injectable()
 class OverrunningWarmer implements Warmer {
   async warm(signal: AbortSignal): Promise<void> {
-    await cycle(signal, async () => {
+    await cycle(signal, async (_, current) => {
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-      log.aborted += 1;
-      log.overrunning = true;
+      current.aborted += 1;
+      current.overrunning = true;
       await sleep(1_500);
-      log.overrunning = false;
+      current.overrunning = false;
     });
   }
 }
@@ -97,8 +99,11 @@ class LongWarmer implements Warmer {
 @CacheWarmer({ name: 'Y', cron: '* * * * * *', timeout: '20s' })
 @Injectable()
 class VeryLongWarmer implements Warmer {
-  async warm(signal: AbortSignal): Promise<void> {
-    await cycle(signal, () => sleep(5_000));
+  static running = 0;
+
+  async warm(): Promise<void> {
+    VeryLongWarmer.running += 1;
+    await sleep(5_000).finally(() => (VeryLongWarmer.running -= 1));
   }
 }
 
@@ -149,13 +154,16 @@ describe('cache warmers', () => {
     const namespace = uniqueNamespace();
     const apps = [await start(namespace, [EverySecondWarmer], [ScheduleModule.forRoot()]), await start(namespace, [EverySecondWarmer])];
     ticks.length = 0;
+    const from = Date.now();
     try {
       await sleep(3_500);
     } finally {
       await Promise.all(apps.map((app) => app.close()));
     }
+    // NOTE: counted against the instants in the window, not by rounding each run's clock (lag moves it).
+    const instants = Math.floor(Date.now() / 1_000) - Math.floor(from / 1_000);
     expect(ticks.length).toBeGreaterThanOrEqual(2);
-    expect(new Set(ticks).size).toBe(ticks.length);
+    expect(ticks.length).toBeLessThanOrEqual(instants);
   });
 
   it('logs a failing warmer instead of failing startup', async () => {
@@ -215,11 +223,11 @@ describe('warmers (issue 7.12, 7.22)', () => {
     const app = await start(namespace, [VeryLongWarmer]);
     const redis = new Redis(redisUrl());
     try {
-      await waitFor(() => log.active === 1, { timeout: 5_000 });
+      await waitFor(() => VeryLongWarmer.running === 1, { timeout: 5_000 });
       await app.get(CacheService).clear();
       expect(await redis.exists(`${namespace}:warm:Y:running`)).toBe(0);
       await waitFor(async () => (await redis.exists(`${namespace}:warm:Y:running`)) === 1, { timeout: 4_500 });
-      expect(log.active).toBe(1);
+      expect(VeryLongWarmer.running).toBe(1);
     } finally {
       redis.disconnect();
       await app.close();
