@@ -157,7 +157,7 @@ export class CacheService {
   /** Removes keys from L1 and L2 and tells other instances; never throws because Redis is down. */
   async delete(...keys: string[]): Promise<void> {
     keys.forEach(assertCacheKey);
-    if (keys.length > 0) await this.tiered.invalidate({ keys });
+    if (keys.length > 0) await this.tiered.invalidate({ keys: [...new Set(keys)] });
   }
 
   /**
@@ -240,7 +240,7 @@ export class CacheService {
   /** Every entry carrying one of `tags` is gone for every instance: one Redis command per tag. */
   async invalidateTags(...tags: string[]): Promise<void> {
     assertCacheTags(tags);
-    if (tags.length > 0) await this.tiered.invalidate({ tags });
+    if (tags.length > 0) await this.tiered.invalidate({ tags: [...new Set(tags)] });
   }
 
   /** Deletes this namespace's entries (SCAN + UNLINK in batches), never other namespaces. */
