@@ -79,7 +79,18 @@ export class MemoryStore implements CacheStore {
 
   /** Keeps a read-only copy of the value encoded as `bytes`; returns that copy (what callers should see). */
   store<T>(key: string, entry: CacheEntry, bytes: Uint8Array): T {
-    const copy = deserialize<T>(bytes);
+    return this.keep(key, entry, bytes, deserialize<T>(bytes));
+  }
+
+  /**
+   * Like {@link store} for `entry.value` freshly decoded from `bytes` and held by nobody else (an L2
+   * read): L1 keeps that object itself rather than decoding the bytes again.
+   */
+  adopt<T>(key: string, entry: CacheEntry<T>, bytes: Uint8Array): T {
+    return this.keep(key, entry, bytes, entry.value);
+  }
+
+  private keep<T>(key: string, entry: CacheEntry, bytes: Uint8Array, copy: T): T {
     const frozen = deepFreeze(copy);
     const now = Date.now();
     const ttl = Math.min(this.ttlCap, entry.freshUntil - now);
@@ -87,7 +98,8 @@ export class MemoryStore implements CacheStore {
     const record: MemoryRecord = {
       ...entry,
       value: frozen ? copy : undefined,
-      bytes: frozen ? undefined : bytes,
+      // NOTE: a copy, never a view: `bytes` may be a slice of ioredis's socket chunk or of Buffer's shared pool.
+      bytes: frozen ? undefined : new Uint8Array(bytes),
       size: bytes.length,
     };
     this.lru.set(key, record, { ttl });

@@ -2,8 +2,8 @@ import type { Logger } from '@nestjs/common';
 import type { InvalidationMessage, InvalidationPublisher } from '../invalidation/invalidation-message.js';
 import type { PendingInvalidations } from '../invalidation/pending-invalidations.js';
 import type { InvalidationLog } from '../invalidation/invalidation-log.js';
-import type { EncodedEntry } from '../serialization/envelope.codec.js';
-import { deserialize, serialize } from '../serialization/value.serializer.js';
+import { entryValue, type EncodedEntry } from '../serialization/envelope.codec.js';
+import { serialize } from '../serialization/value.serializer.js';
 import type { CacheStats, TimedOperation } from '../stats/cache-stats.js';
 import type { CacheEntry } from './cache-entry.interface.js';
 import type { MemoryStore } from './memory.store.js';
@@ -80,9 +80,9 @@ export class TieredStore {
    */
   promote<T>(key: string, entry: EncodedEntry, position: number, useL1 = true): T {
     const tagNames = entry.tags ? Object.keys(entry.tags) : [];
-    if (!this.l1 || !useL1 || !this.invalidations.unchangedSince(position, key, tagNames)) return deserialize<T>(entry.bytes);
+    if (!this.l1 || !useL1 || !this.invalidations.unchangedSince(position, key, tagNames)) return entryValue<T>(entry);
     const { bytes, ...timing } = entry;
-    return this.l1.store<T>(key, { ...timing, value: undefined, ...withTags(this.invalidations.tagVersions(tagNames)) }, bytes);
+    return this.l1.adopt<T>(key, { ...timing, value: entryValue<T>(entry), ...withTags(this.invalidations.tagVersions(tagNames)) }, bytes);
   }
 
   /** Reads the tag versions a value about to be produced will record. */
