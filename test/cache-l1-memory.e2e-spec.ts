@@ -11,6 +11,8 @@ const collectGarbage = runInNewContext('gc') as () => void;
 const MB = 1024 * 1024;
 const SLACK = 8 * MB;
 const BATCH = 500;
+// NOTE: tens of thousands of writes and reads: generous on a busy machine.
+const TIMEOUT = 120_000;
 
 function retained(): number {
   collectGarbage();
@@ -53,7 +55,7 @@ describe('l1.maxBytes bounds the memory L1 holds', () => {
     process.stdout.write(`object-heavy: heap +${(growth / MB).toFixed(1)} MB for maxBytes ${maxBytes / MB} MB, ${cache.stats.l1Size?.keys()} entries kept\n`);
     expect(cache.stats.l1Size?.bytes()).toBeLessThanOrEqual(maxBytes);
     expect(growth).toBeLessThan(1.5 * maxBytes + SLACK);
-  });
+  }, TIMEOUT);
 
   it('values holding a small Buffer keep a copy of their bytes, not the socket chunk they arrived in', async () => {
     // Each read also fetches a 256 KB value too big for L1: a view into the reply would pin its chunks.
@@ -78,5 +80,5 @@ describe('l1.maxBytes bounds the memory L1 holds', () => {
     expect(Buffer.isBuffer(read?.bytes)).toBe(true);
     expect(read?.bytes.equals(Buffer.alloc(32, entries - 1))).toBe(true);
     expect(await cache.get<{ bytes: Buffer }>(`k:${entries - 1}`)).toEqual(read);
-  });
+  }, TIMEOUT);
 });
