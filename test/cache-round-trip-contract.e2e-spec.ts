@@ -132,6 +132,17 @@ describe('round-trip contract (README guarantee 1)', () => {
       expect(read.boxed).toEqual({});
     });
 
+    it('an ES5-style instance keeps its own properties; its enumerable prototype methods are not stored', async () => {
+      function Point(this: { x: number }, x: number): void {
+        this.x = x;
+      }
+      (Point.prototype as { norm: () => number }).norm = function norm(this: { x: number }): number {
+        return Math.abs(this.x);
+      };
+      const point = new (Point as unknown as new (x: number) => { x: number })(-3);
+      expect(await roundTrip({ point })).toEqual({ point: { x: -3 } });
+    });
+
     it('a class instance with toJSON() is stored as what toJSON() returns', async () => {
       class Price {
         constructor(readonly cents: number) {}

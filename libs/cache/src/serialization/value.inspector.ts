@@ -83,12 +83,14 @@ function visitChildren(value: object, depth: number): boolean {
     return hasMap;
   }
   if (Object.getPrototypeOf(value) !== Object.prototype) return visitSpecial(value, depth);
-  return visitProperties(value, depth);
+  return visitProperties(value, depth, false);
 }
 
-function visitProperties(value: object, depth: number): boolean {
+/** Own enumerable properties, as msgpackr writes them; `mayInherit` for class instances, whose prototype may add enumerables. */
+function visitProperties(value: object, depth: number, mayInherit: boolean): boolean {
   let hasMap = false;
   for (const key in value) {
+    if (mayInherit && !Object.hasOwn(value, key)) continue;
     if (key === '__proto__') throw new Problem("an own property named '__proto__' cannot be cached", value);
     if (!(key as unknown as UnicodeString).isWellFormed()) throw new Problem('a property name holds a lone surrogate (not well-formed Unicode)', value);
     hasMap = visit((value as Record<string, unknown>)[key], depth) || hasMap;
@@ -115,7 +117,7 @@ function visitSpecial(value: object, depth: number): boolean {
   for (const [refused, name] of REFUSED_CLASSES) if (value instanceof refused) throw new Problem(`${name} cannot be cached`, value);
   // NOTE: msgpackr writes what `toJSON()` returns for objects that define it, so their fields are not ours to check.
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
-  return visitProperties(value, depth);
+  return visitProperties(value, depth, true);
 }
 
 /** The path from the root to the first object met twice, if the path holds one. */
