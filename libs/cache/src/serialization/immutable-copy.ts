@@ -19,7 +19,7 @@ const READ_ONLY_MAP = readOnlyPrototype(Map.prototype, ['set', 'delete', 'clear'
 const READ_ONLY_SET = readOnlyPrototype(Set.prototype, ['add', 'delete', 'clear']);
 
 // NOTE: heap sizes on 64-bit V8 as Node ships it (no pointer compression), measured with
-// `node --expose-gc` over decoded values (see test/cache-l1-memory.e2e-spec.ts); rounded up.
+// `node --expose-gc` over decoded values (see bench/l1-memory.ts); rounded up.
 const SLOT = 8;
 const OBJECT = 40;
 const PROPERTY = 16;

@@ -14,7 +14,7 @@ interface MemoryRecord extends CacheEntry {
 
 // NOTE: what an entry holds besides its value and key: the record with its four timestamps, lru-cache's
 // slots for it, and for bytes kept instead of a value their Uint8Array and backing store (measured,
-// rounded up; see test/cache-l1-memory.e2e-spec.ts).
+// rounded up; see bench/l1-memory.ts).
 const ENTRY_OVERHEAD = 480;
 const BYTES_OVERHEAD = 200;
 const TAG_OVERHEAD = 40;
