@@ -8,7 +8,7 @@ const valid = encodeEnvelope({
   freshUntil: now + 60_000,
   staleUntil: now + 120_000,
   loadDuration: 12,
-  tags: { products: 3, 'product:1': 1_234_567 },
+  tags: { products: 3, 'product:1': 2 ** 47 - 1 },
   bytes: serialize('k', { id: 1, at: new Date(now), byId: new Map([[1, 'one']]) }),
 });
 
@@ -16,7 +16,7 @@ describe('decodeEnvelope', () => {
   it('decodes what encodeEnvelope wrote, value included', () => {
     const entry = decodeEnvelope(valid);
     expect(entry).toMatchObject({ createdAt: now, freshUntil: now + 60_000, staleUntil: now + 120_000, loadDuration: 12 });
-    expect(entry?.tags).toEqual({ products: 3, 'product:1': 1_234_567 });
+    expect(entry?.tags).toEqual({ products: 3, 'product:1': 2 ** 47 - 1 });
     expect(entry && entryValue(entry)).toEqual({ id: 1, at: new Date(now), byId: new Map([[1, 'one']]) });
   });
 
