@@ -21,8 +21,7 @@ export class CacheLifecycle implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.cache.shutdown();
     if (this.bus instanceof RedisInvalidationBus) {
-      await this.bus.flush();
-      this.bus.stop();
+      await this.bus.close(2_000);
     }
     await this.connections.close();
   }

@@ -36,7 +36,7 @@ export class CacheStats {
   onDuration: ((operation: TimedOperation, layer: CacheLayer | 'loader', seconds: number) => void) | undefined;
 
   /** Counts an error of `layer` during `operation`. */
-  recordError(layer: CacheLayer, operation: TimedOperation | 'publish'): void {
+  recordError(layer: CacheLayer, operation: TimedOperation | 'publish' | 'bus_message'): void {
     const label = `${layer}:${operation}`;
     this.errors.set(label, (this.errors.get(label) ?? 0) + 1);
   }
