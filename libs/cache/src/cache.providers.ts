@@ -10,6 +10,7 @@ import { CacheWarmersRunner } from './warmers/cache-warmers.runner.js';
 import { WriteBehindQueue } from './write-behind/write-behind.queue.js';
 import { INVALIDATION_BUS, LocalOnlyBus, type InvalidationBus } from './invalidation/invalidation-bus.js';
 import { InvalidationLog } from './invalidation/invalidation-log.js';
+import { PendingInvalidations } from './invalidation/pending-invalidations.js';
 import { RedisInvalidationBus } from './invalidation/redis-invalidation.bus.js';
 import type { CacheModuleOptions } from './options/cache-options.interface.js';
 import { resolveCacheOptions } from './options/cache-options.validator.js';
@@ -43,6 +44,7 @@ export const CACHE_PROVIDERS: Provider[] = [
       if (!options.l2 || !connections.l2) return null;
       const { commandTimeout, breakerThreshold, breakerCooldown } = options.l2;
       const breaker = new CircuitBreaker(breakerThreshold, breakerCooldown, commandTimeout);
+      connections.onL2Ready(() => breaker.reset());
       return new RedisStore(connections.l2, new RedisKeyLayout(options.namespace), breaker, options.defaultTtl + options.grace);
     },
     inject: [CACHE_OPTIONS, CacheConnections],
@@ -67,6 +69,16 @@ export const CACHE_PROVIDERS: Provider[] = [
       return new RedisInvalidationBus(settings, l1 ?? undefined, stats, new Logger('TieredCache'));
     },
     inject: [CACHE_OPTIONS, CacheConnections, L1_STORE, CacheStats],
+  },
+  {
+    provide: PendingInvalidations,
+    useFactory: (connections: CacheConnections) => {
+      const pending = new PendingInvalidations(new Logger('TieredCache'));
+      // NOTE: deferred so the circuit breaker (also listening) is closed before the retry runs.
+      connections.onL2Ready(() => setImmediate(() => pending.retryNow()));
+      return pending;
+    },
+    inject: [CacheConnections],
   },
   CacheService,
   CacheLifecycle,

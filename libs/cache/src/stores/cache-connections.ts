@@ -18,6 +18,7 @@ export class CacheConnections {
   private readonly logger = new Logger('TieredCache');
   private readonly l2Connection: ManagedConnection | undefined;
   private readonly subscriberConnection: ManagedConnection | undefined;
+  private readonly readyListeners: (() => void)[] = [];
 
   constructor(@Inject(CACHE_OPTIONS) options: ResolvedCacheOptions) {
     if (!options.l2) return;
@@ -47,8 +48,20 @@ export class CacheConnections {
     if (!ready) this.logger.warn('Redis did not answer at startup; running on L1 and loaders until it does');
   }
 
-  /** Closes the connections this module opened; ones passed in by the application stay open. */
+  /** Calls `listener` whenever the L2 connection is ready again (after a reconnect); removed by {@link close}. */
+  onL2Ready(listener: () => void): void {
+    const client = this.l2Connection?.client;
+    if (!client) return;
+    client.on('ready', listener);
+    this.readyListeners.push(listener);
+  }
+
+  /**
+   * Removes every listener the module added; closes the connections this module opened, while ones passed
+   * in by the application stay open.
+   */
   async close(): Promise<void> {
+    for (const listener of this.readyListeners.splice(0)) this.l2Connection?.client.off('ready', listener);
     await Promise.all([this.subscriberConnection, this.l2Connection].map((connection) => connection && closeConnection(connection)));
   }
 }

@@ -63,6 +63,13 @@ export class CircuitBreaker {
     });
   }
 
+  /** Closes the circuit: the connection just proved that Redis answers again (its 'ready' event). */
+  reset(): void {
+    this.consecutiveFailures = 0;
+    this.openUntil = 0;
+    this.probing = false;
+  }
+
   /** Stops the timeout sweep (module shutdown). */
   stop(): void {
     clearInterval(this.sweeper);
