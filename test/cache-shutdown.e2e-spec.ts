@@ -1,0 +1,94 @@
+import { Logger, type LoggerService } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { CacheConnections } from '../libs/cache/src/stores/cache-connections.js';
+import { startCacheApp } from './support/cache-app.factory.js';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
+import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
+
+const EVENTS = ['error', 'ready', 'close', 'end', 'reconnecting', 'message', 'messageBuffer'] as const;
+
+function listenerCounts(client: Redis): Record<string, number> {
+  return Object.fromEntries(EVENTS.map((event) => [event, client.listenerCount(event)]));
+}
+
+/** Collects warnings of the `TieredCache` logger while a test runs. */
+function captureWarnings(): { warnings: string[]; restore(): void } {
+  const warnings: string[] = [];
+  const quiet = (): void => undefined;
+  const logger: LoggerService = { log: quiet, error: quiet, debug: quiet, verbose: quiet, warn: (message: unknown) => void warnings.push(String(message)) };
+  Logger.overrideLogger(logger);
+  return { warnings, restore: () => Logger.overrideLogger(['error']) };
+}
+
+describe('cache shutdown', () => {
+  let proxy: TcpProxy;
+  beforeEach(async () => {
+    proxy = await startTcpProxy(Number(new URL(redisUrl()).port));
+  });
+  afterEach(async () => {
+    await proxy.close();
+  });
+
+  it('leaves no listener, subscription or timer on connections the application passed in, over 5 start/close cycles', async () => {
+    const namespace = uniqueNamespace();
+    const own = new Redis(redisUrl());
+    const ownBus = new Redis(redisUrl());
+    const admin = new Redis(redisUrl());
+    try {
+      await Promise.all([own.ping(), ownBus.ping()]);
+      const before = [listenerCounts(own), listenerCounts(ownBus)];
+      for (let cycle = 0; cycle < 5; cycle += 1) {
+        const app = await startCacheApp({ namespace, l2: { redis: own }, bus: { redis: ownBus } });
+        await app.cache.set('k', cycle);
+        await app.close();
+      }
+      expect([listenerCounts(own), listenerCounts(ownBus)]).toEqual(before);
+      const [, subscribers] = (await admin.call('PUBSUB', 'NUMSUB', `tiered-cache:${namespace}:invalidations`)) as [string, number];
+      expect(subscribers).toBe(0);
+      expect(await ownBus.set('still-usable', '1')).toBe('OK');
+    } finally {
+      [own, ownBus, admin].forEach((client) => client.disconnect());
+    }
+  });
+
+  it('applies an invalidation queued during an outage when the app closes right after Redis is back', async () => {
+    const namespace = uniqueNamespace();
+    const admin = new Redis(redisUrl());
+    try {
+      const app = await startCacheApp({ namespace, l2: { redis: proxy.url } });
+      await app.cache.set('k', 'old');
+      const l2 = app.app.get(CacheConnections).l2!;
+      proxy.cut();
+      await waitFor(() => l2.status !== 'ready');
+      await app.cache.delete('k');
+      await new Promise((resolve) => setTimeout(resolve, 2_200));
+      const ready = new Promise((resolve) => l2.once('ready', resolve));
+      proxy.restore();
+      await ready;
+      await app.close();
+      expect(await admin.keys(`${namespace}:*`)).toEqual([]);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  it('closes within a bounded time while Redis is unreachable, logging the invalidations it drops', async () => {
+    const app = await startCacheApp({ namespace: uniqueNamespace(), l2: { redis: proxy.url } });
+    // NOTE: after compiling: the testing module installs its own logger.
+    const logs = captureWarnings();
+    try {
+      await app.cache.set('k', 'old');
+      proxy.cut();
+      await app.cache.delete('k');
+      await app.cache.invalidateTags('t');
+      const started = Date.now();
+      await app.close();
+      const took = Date.now() - started;
+      process.stdout.write(`shutdown with Redis unreachable took ${took} ms\n`);
+      expect(took).toBeLessThan(10_000);
+      await waitFor(() => logs.warnings.some((warning) => warning.includes('1 key and 1 tag not invalidated in Redis')));
+    } finally {
+      logs.restore();
+    }
+  });
+});
