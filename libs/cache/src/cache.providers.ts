@@ -1,7 +1,9 @@
 import { Logger, type Provider } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { randomBytes } from 'node:crypto';
 import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
+import { assertSingleCacheModule } from './cache-module.guard.js';
 import { CacheLifecycle } from './cache.lifecycle.js';
 import { CacheService } from './cache.service.js';
 import { CacheDecoratorsExplorer } from './decorators/cache-decorators.explorer.js';
@@ -26,8 +28,11 @@ import { RedisStore } from './stores/redis.store.js';
 export const CACHE_PROVIDERS: Provider[] = [
   {
     provide: CACHE_OPTIONS,
-    useFactory: (options: CacheModuleOptions) => resolveCacheOptions(options),
-    inject: [RAW_CACHE_OPTIONS],
+    useFactory: (options: CacheModuleOptions, modules: ModulesContainer) => {
+      assertSingleCacheModule(modules);
+      return resolveCacheOptions(options);
+    },
+    inject: [RAW_CACHE_OPTIONS, ModulesContainer],
   },
   CacheStats,
   InvalidationLog,

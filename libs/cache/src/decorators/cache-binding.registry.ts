@@ -14,11 +14,15 @@ export function bindInstance(instance: object, cache: CacheService): void {
   Object.defineProperty(instance, INSTANCE_BINDING, { value: cache, configurable: true, writable: true });
 }
 
-/** Ties a class to an application's cache, for instances the explorer cannot see (request-scoped, transient). */
-export function bindClass(prototype: object, cache: CacheService): void {
+/**
+ * Ties a class to an application's cache, for instances the explorer cannot see (request-scoped, transient).
+ * Returns how many running applications' caches the class is now tied to.
+ */
+export function bindClass(prototype: object, cache: CacheService): number {
   const services = classBindings.get(prototype) ?? new Set<CacheService>();
   services.add(cache);
   classBindings.set(prototype, services);
+  return services.size;
 }
 
 /** Forgets a closed application's cache. */
