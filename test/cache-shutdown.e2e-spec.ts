@@ -1,5 +1,7 @@
-import { Logger, type LoggerService } from '@nestjs/common';
+import { Injectable, Logger, Module, type LoggerService } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
+import { CacheModule, CacheService, WriteBehind } from 'nestjs-tiered-cache';
 import { CacheConnections } from '../libs/cache/src/stores/cache-connections.js';
 import { startCacheApp } from './support/cache-app.factory.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
@@ -18,6 +20,17 @@ function captureWarnings(): { warnings: string[]; restore(): void } {
   const logger: LoggerService = { log: quiet, error: quiet, debug: quiet, verbose: quiet, warn: (message: unknown) => void warnings.push(String(message)) };
   Logger.overrideLogger(logger);
   return { warnings, restore: () => Logger.overrideLogger(['error']) };
+}
+
+@Injectable()
+class OrdersWriter {
+  constructor(private readonly cache: CacheService) {}
+
+  /** Persists, then drops the cached order list (as a write-behind writer that keeps a list fresh would). */
+  @WriteBehind({ key: 'order:{0}', delay: '1m' })
+  async save(id: string): Promise<void> {
+    await this.cache.delete(`orders-of:${id}`);
+  }
 }
 
 describe('cache shutdown', () => {
@@ -89,6 +102,26 @@ describe('cache shutdown', () => {
       await waitFor(() => logs.warnings.some((warning) => warning.includes('1 key and 1 tag not invalidated in Redis')));
     } finally {
       logs.restore();
+    }
+  });
+
+  it('closes connections last: a write-behind flush at shutdown can still invalidate through the cache', async () => {
+    const namespace = uniqueNamespace();
+    @Module({
+      imports: [CacheModule.forRoot({ namespace, l2: { redis: redisUrl() }, writeBehind: { redis: redisUrl(), flushOnShutdown: true } })],
+      providers: [OrdersWriter],
+    })
+    class OrdersModule {}
+    const admin = new Redis(redisUrl());
+    try {
+      const app = await (await Test.createTestingModule({ imports: [OrdersModule] }).compile()).init();
+      await app.get(CacheService).set('orders-of:7', ['old list']);
+      await app.get(OrdersWriter).save('7');
+      await app.close();
+      const left = (await admin.keys(`${namespace}:*`)).filter((key) => key.includes('orders-of'));
+      expect(left).toEqual([]);
+    } finally {
+      admin.disconnect();
     }
   });
 });
