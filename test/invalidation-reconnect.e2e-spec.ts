@@ -41,4 +41,28 @@ describe('invalidations queued during an outage', () => {
       await proxy.close();
     }
   });
+
+  it('bounds L1 staleness while the bus has not subscribed yet (its Redis unreachable at startup)', async () => {
+    const namespace = uniqueNamespace();
+    const proxy = await startTcpProxy(Number(new URL(redisUrl()).port));
+    const apps: CacheApp[] = [];
+    try {
+      proxy.cut();
+      const late = await startCacheApp({ namespace, l1: HOUR_L1, l2: { redis: redisUrl() }, bus: { redis: proxy.url, maxStaleness: '300ms' } });
+      const writer = await startCacheApp({ namespace, l1: HOUR_L1, l2: { redis: redisUrl() } });
+      apps.push(late, writer);
+      await writer.cache.set('k', 'old');
+      expect(await late.cache.get('k')).toBe('old');
+      await writer.cache.set('k', 'new');
+      await waitFor(async () => (await late.cache.get('k')) === 'new', { timeout: 5_000 });
+
+      proxy.restore();
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await writer.cache.set('k', 'newer');
+      await waitFor(async () => (await late.cache.get('k')) === 'newer', { timeout: 5_000 });
+    } finally {
+      await Promise.all(apps.map((app) => app.close()));
+      await proxy.close();
+    }
+  });
 });

@@ -75,6 +75,12 @@ export class RedisInvalidationBus implements InvalidationBus {
     this.listen(subscriber, 'close', () => this.onSubscriberLost());
     this.listen(publisher, 'ready', () => this.retryNow());
     if (subscriber.status === 'ready') await this.onSubscriberReady();
+    if (this.connected) return;
+    // NOTE: until the first subscription, changes made elsewhere go unheard: L1 is bounded as if
+    // disconnected, and cleared once subscribed.
+    this.subscribedOnce = true;
+    this.limitL1Staleness();
+    this.logger.warn(`Invalidation bus not subscribed yet; L1 entries live at most ${this.settings.maxStaleness}ms until it is`);
   }
 
   /** Queues a change; everything queued in one tick goes out as one message. */
@@ -230,11 +236,16 @@ export class RedisInvalidationBus implements InvalidationBus {
   private onSubscriberLost(): void {
     if (!this.connected || this.stopped) return;
     this.connected = false;
+    this.limitL1Staleness();
+    this.logger.warn(`Invalidation bus disconnected; L1 entries now live at most ${this.settings.maxStaleness}ms`);
+  }
+
+  private limitL1Staleness(): void {
     const { maxStaleness } = this.settings;
     this.l1?.capTtl(maxStaleness);
+    clearTimeout(this.staleTimer);
     this.staleTimer = setTimeout(() => this.l1?.clearNow(), maxStaleness);
     this.staleTimer.unref();
-    this.logger.warn(`Invalidation bus disconnected; L1 entries now live at most ${maxStaleness}ms`);
   }
 }
 

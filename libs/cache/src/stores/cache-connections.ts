@@ -41,10 +41,12 @@ export class CacheConnections {
     return this.subscriberConnection?.client;
   }
 
-  /** Waits (bounded) for Redis; when it does not answer, logs one warning and the app runs on L1. */
+  /** Waits (bounded) for Redis and the bus subscriber; when Redis does not answer, logs one warning and the app runs on L1. */
   async awaitReady(): Promise<void> {
     if (!this.l2Connection) return;
-    const ready = await awaitReady(this.l2Connection.client, READY_TIMEOUT);
+    const [ready] = await Promise.all(
+      [this.l2Connection, this.subscriberConnection].map((connection) => connection && awaitReady(connection.client, READY_TIMEOUT)),
+    );
     if (!ready) this.logger.warn('Redis did not answer at startup; running on L1 and loaders until it does');
   }
 
