@@ -27,6 +27,7 @@ describe('invalidation bus publishing', () => {
     const received: InvalidationMessage[] = [];
     receiver.onRemoteInvalidation((message) => received.push(message));
     try {
+      await Promise.all([senderSubscriber.ping(), receiverSubscriber.ping()]);
       await Promise.all([sender.start(), receiver.start()]);
       await waitFor(() => publisher.status === 'ready');
       proxy.cut();
@@ -61,6 +62,7 @@ describe('invalidation bus publishing', () => {
     const logger = { warn: (message: string) => warnings.push(message), log: () => undefined } as unknown as Logger;
     const bus = new RedisInvalidationBus({ namespace: uniqueNamespace(), publisher, subscriber, maxStaleness: 1_000 }, undefined, stats, logger);
     try {
+      await subscriber.ping();
       await bus.start();
       await waitFor(() => publisher.status === 'ready');
       proxy.cut();
