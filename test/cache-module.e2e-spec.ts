@@ -111,4 +111,17 @@ describe('CacheModule', () => {
       await first.close();
     }
   });
+
+  it('rejects the L2 client as the bus connection, naming the option', async () => {
+    const own = new Redis(redisUrl());
+    try {
+      const build = Test.createTestingModule({
+        imports: [CacheModule.forRoot({ namespace: uniqueNamespace(), l2: { redis: own }, bus: { redis: own } })],
+      }).compile();
+      await expect(build).rejects.toThrow(/invalid option 'bus.redis'/);
+      expect(await own.set('still-usable', '1')).toBe('OK');
+    } finally {
+      own.disconnect();
+    }
+  });
 });

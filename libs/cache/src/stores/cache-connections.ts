@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { CACHE_OPTIONS } from '../cache.constants.js';
+import { InvalidCacheOptionError } from '../options/duration.parser.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
 import {
   awaitReady,
@@ -22,6 +23,12 @@ export class CacheConnections {
 
   constructor(@Inject(CACHE_OPTIONS) options: ResolvedCacheOptions) {
     if (!options.l2) return;
+    // NOTE: a subscribed connection can run nothing but pub/sub commands: sharing it would silently turn
+    // every L2 call into an error.
+    const busRedis = options.bus ? options.bus.redis : undefined;
+    if (typeof busRedis === 'object' && busRedis === options.l2.redis) {
+      throw new InvalidCacheOptionError('bus.redis', 'must not be the client passed as l2.redis (the bus subscribes on it); omit it to use a duplicate');
+    }
     this.l2Connection = connectRedis(options.l2.redis, `${options.namespace}:cache`, this.logger);
     if (!options.bus) return;
     const busName = `${options.namespace}:bus`;
