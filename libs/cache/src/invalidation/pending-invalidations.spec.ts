@@ -102,4 +102,12 @@ describe('PendingInvalidations', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(calls).toBe(1);
   });
+
+  it('says so when an invalidation arrives after shutdown', async () => {
+    const { pending, warnings } = pendingWith(async () => undefined);
+    await pending.close(100);
+    pending.add({ keys: ['late'] });
+    expect(warnings).toEqual([expect.stringContaining('1 key invalidated after shutdown could not reach Redis')]);
+    expect(pending.isEmpty).toBe(true);
+  });
 });

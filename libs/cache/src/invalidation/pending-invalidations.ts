@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { InvalidationMessage } from './invalidation-message.js';
 import { describeInvalidations } from './invalidation-outbox.js';
+import { ThrottledWarning } from './throttled-warning.js';
 
 const FIRST_RETRY_DELAY = 100;
 const LONGEST_RETRY_DELAY = 2_000;
@@ -35,7 +36,11 @@ export class PendingInvalidations {
   private apply: ApplyInvalidation | undefined;
   private stopped = false;
 
-  constructor(private readonly logger: Logger) {}
+  private readonly late: ThrottledWarning;
+
+  constructor(private readonly logger: Logger) {
+    this.late = new ThrottledWarning(logger);
+  }
 
   /** Sets how invalidations reach Redis (the cache service does, once). */
   attach(apply: ApplyInvalidation): void {
@@ -49,6 +54,10 @@ export class PendingInvalidations {
 
   /** Queues an invalidation that could not reach Redis. */
   add(message: InvalidationMessage): void {
+    if (this.stopped) {
+      this.late.warn(`${describeInvalidations([message])} invalidated after shutdown could not reach Redis; dropped`);
+      return;
+    }
     const sequence = ++this.sequence;
     const incoming = (message.keys?.length ?? 0) + (message.tags?.length ?? 0);
     if (message.clear || this.clearSequence !== 0 || this.keys.size + this.tags.size + incoming > MAX_PENDING_ITEMS) {
