@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { CacheModule, CacheService, WriteBehind } from 'nestjs-tiered-cache';
 import { CacheConnections } from '../libs/cache/src/stores/cache-connections.js';
 import { startCacheApp } from './support/cache-app.factory.js';
+import { startRedisServer } from './support/redis-server.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
 
@@ -124,4 +125,24 @@ describe('cache shutdown', () => {
       admin.disconnect();
     }
   });
+
+  it('closes within a bounded time while Redis is stalled (SIGSTOP)', async () => {
+    const server = await startRedisServer();
+    try {
+      const app = await startCacheApp({ namespace: uniqueNamespace(), l2: { redis: server.url } });
+      await app.cache.set('k', 'v');
+      process.kill(server.pid!, 'SIGSTOP');
+      const started = Date.now();
+      try {
+        await app.close();
+      } finally {
+        process.kill(server.pid!, 'SIGCONT');
+      }
+      const took = Date.now() - started;
+      process.stdout.write(`shutdown with Redis stalled took ${took} ms\n`);
+      expect(took).toBeLessThan(15_000);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 });

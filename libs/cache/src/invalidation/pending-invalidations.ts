@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { InvalidationMessage } from './invalidation-message.js';
 import { describeInvalidations } from './invalidation-outbox.js';
+import { withTimeout } from '../timing/with-timeout.js';
 import { ThrottledWarning } from './throttled-warning.js';
 
 const FIRST_RETRY_DELAY = 100;
@@ -97,10 +98,7 @@ export class PendingInvalidations {
   async close(timeout: number): Promise<void> {
     this.stop();
     if (this.isEmpty) return;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeout)));
-    const applied = await Promise.race([this.applyAll(), deadline]);
-    clearTimeout(timer);
+    const applied = await withTimeout(this.applyAll(), timeout, 'shutdown').catch(() => false);
     if (applied && this.isEmpty) return;
     this.logger.warn(
       `Shutting down with ${describeInvalidations([this.snapshot()])} not invalidated in Redis; ` +

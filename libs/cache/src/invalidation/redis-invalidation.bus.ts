@@ -7,6 +7,7 @@ import { decodeBusMessage, encodeBusMessage } from './bus-message.codec.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import type { InvalidationMessage } from './invalidation-message.js';
 import { describeInvalidations, InvalidationOutbox } from './invalidation-outbox.js';
+import { withTimeout } from '../timing/with-timeout.js';
 import { ThrottledWarning } from './throttled-warning.js';
 
 const FIRST_RETRY_DELAY = 50;
@@ -102,10 +103,7 @@ export class RedisInvalidationBus implements InvalidationBus {
   async close(timeout: number): Promise<void> {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeout)));
-    const sent = await Promise.race([this.sendQueued(), deadline]);
-    clearTimeout(timer);
+    const sent = await withTimeout(this.sendQueued(), timeout, 'shutdown').catch(() => false);
     this.stop();
     const unsent = [...this.unsent, ...this.outbox.drain()];
     if (sent && unsent.length === 0) return;

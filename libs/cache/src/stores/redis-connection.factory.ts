@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RedisConnectionOption } from '../options/cache-options.interface.js';
+import { withTimeout } from '../timing/with-timeout.js';
 
 /** A Redis connection, whether the module created it (and so must close it), and how to remove our listeners. */
 export interface ManagedConnection {
@@ -11,6 +12,7 @@ export interface ManagedConnection {
 }
 
 const RECONNECT_CEILING = 2_000;
+const QUIT_TIMEOUT = 1_000;
 
 /**
  * Opens a connection the module owns, or wraps one the application passed in (never closed by us).
@@ -64,8 +66,11 @@ export async function closeConnection(connection: ManagedConnection): Promise<vo
     connection.client.disconnect();
     return;
   }
+  const quitting = connection.client.quit();
+  // NOTE: QUIT waits for Redis; a stalled server must not hold up shutdown.
+  quitting.catch(() => undefined);
   try {
-    await connection.client.quit();
+    await withTimeout(quitting, QUIT_TIMEOUT, 'QUIT unanswered');
   } catch {
     connection.client.disconnect();
   }
