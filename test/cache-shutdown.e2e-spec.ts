@@ -145,4 +145,26 @@ describe('cache shutdown', () => {
       await server.stop();
     }
   }, 60_000);
+
+  it('starts within a bounded time when Redis stalls before the bus subscribes', async () => {
+    const server = await startRedisServer();
+    const ownBus = new Redis(server.url);
+    try {
+      await ownBus.ping();
+      process.kill(server.pid!, 'SIGSTOP');
+      const started = Date.now();
+      try {
+        const app = await startCacheApp({ namespace: uniqueNamespace(), l2: { redis: server.url }, bus: { redis: ownBus } });
+        process.stdout.write(`startup with Redis stalled took ${Date.now() - started} ms\n`);
+        expect(await app.cache.getOrSet('k', async () => 'loaded')).toBe('loaded');
+        await app.close();
+      } finally {
+        process.kill(server.pid!, 'SIGCONT');
+      }
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      ownBus.disconnect();
+      await server.stop();
+    }
+  }, 60_000);
 });

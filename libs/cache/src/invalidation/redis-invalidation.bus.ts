@@ -12,6 +12,7 @@ import { ThrottledWarning } from './throttled-warning.js';
 
 const FIRST_RETRY_DELAY = 50;
 const LONGEST_RETRY_DELAY = 2_000;
+const SUBSCRIBE_TIMEOUT = 3_000;
 
 /** Connections and settings of the Redis bus. */
 export interface RedisBusSettings {
@@ -75,7 +76,8 @@ export class RedisInvalidationBus implements InvalidationBus {
     this.listen(subscriber, 'ready', () => void this.onSubscriberReady());
     this.listen(subscriber, 'close', () => this.onSubscriberLost());
     this.listen(publisher, 'ready', () => this.retryNow());
-    if (subscriber.status === 'ready') await this.onSubscriberReady();
+    // NOTE: bounded, so a Redis that stalls right now cannot hold up startup; the subscription completes later.
+    if (subscriber.status === 'ready') await withTimeout(this.onSubscriberReady(), SUBSCRIBE_TIMEOUT, 'subscribe').catch(() => undefined);
     if (this.connected) return;
     // NOTE: until the first subscription, changes made elsewhere go unheard: L1 is bounded as if
     // disconnected, and cleared once subscribed.
