@@ -16,7 +16,7 @@ import { CacheStats } from './stats/cache-stats.js';
 import type { EncodedEntry } from './serialization/envelope.codec.js';
 import type { CacheEntry } from './stores/cache-entry.interface.js';
 import type { MemoryStore } from './stores/memory.store.js';
-import type { RedisStore } from './stores/redis.store.js';
+import type { SharedTier } from './stores/redis.store.js';
 import { TieredStore, type EntryPlan } from './stores/tiered.store.js';
 
 /** Options of {@link CacheService.set}. */
@@ -35,6 +35,11 @@ export interface GetOrSetOptions extends SetOptions {
    * reloads it in the background, once across all instances; `'xfetch'` for probabilistic early expiration.
    */
   refreshAhead?: RefreshAt;
+  /**
+   * How long callers wait for a loader that never settles: then they get a `CacheLoadTimeoutError` (or the
+   * stale value within grace) and the next call loads again. Default `'60s'`.
+   */
+  hardTimeout?: Duration;
 }
 
 /** One item of {@link CacheService.setMany}. */
@@ -44,7 +49,8 @@ export interface SetManyItem<T = unknown> extends SetOptions {
 }
 
 const NO_OPTIONS: GetOrSetOptions = {};
-const LOCK_TTL_FLOOR = 10_000;
+// NOTE: short, because a holder extends its lock while its loader runs: a dead holder's lock is gone within 3 s.
+const LOCK_TTL = 3_000;
 
 /** The cache API; every key is relative to the module's namespace. */
 @Injectable()
@@ -61,7 +67,7 @@ export class CacheService {
   constructor(
     @Inject(CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
     @Inject(L1_STORE) l1: MemoryStore | null,
-    @Inject(L2_STORE) l2: RedisStore | null,
+    @Inject(L2_STORE) l2: SharedTier | null,
     @Inject(INVALIDATION_BUS) bus: InvalidationBus,
     invalidations: InvalidationLog,
     pending: PendingInvalidations,
@@ -80,11 +86,11 @@ export class CacheService {
       this.pending,
       bus,
       stats,
-      this.logger,
+      options.l2 ? options.l2.commandTimeout : 0,
     );
     const lock = {
       wait: options.l2 ? options.l2.lockWait : 0,
-      ttl: Math.max(LOCK_TTL_FLOOR, options.l2 ? options.l2.lockWait * 2 : 0),
+      ttl: LOCK_TTL,
       owner: bus.instanceId,
     };
     const runner = new LoadRunner(this.tiered, stats, lock);
@@ -142,8 +148,9 @@ export class CacheService {
   /** {@link set} with options already resolved (durations in milliseconds); used by `@CachePut`. */
   async put<T>(key: string, value: T, plan: EntryPlan): Promise<void> {
     assertCacheKey(key);
-    const snapshot = await this.tiered.snapshotTags(plan.tags);
-    await this.tiered.write(key, value, plan, snapshot);
+    const budget = this.tiered.budget();
+    const snapshot = await this.tiered.snapshotTags(plan.tags, plan.ttl + plan.grace, budget);
+    await this.tiered.write(key, value, plan, snapshot, undefined, budget);
   }
 
   /** Removes keys from L1 and L2 and tells other instances; never throws because Redis is down. */
@@ -282,6 +289,7 @@ export class CacheService {
     return {
       ...this.plan(options),
       timeout: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
+      hardTimeout: options.hardTimeout === undefined ? undefined : parseDuration(options.hardTimeout, 'hardTimeout'),
       shouldCache: undefined,
       refreshAt: validRefreshAt(options.refreshAhead),
     };

@@ -34,5 +34,6 @@ export { WriteBehindQueue, type WriteBehindStats } from './write-behind/write-be
 export { InvalidCacheOptionError, type Duration } from './options/duration.parser.js';
 export type { LoaderContext } from './read-through/loader-context.js';
 export { CacheSerializationError } from './serialization/serialization.error.js';
+export { CacheLoadTimeoutError } from './read-through/cache-load-timeout.error.js';
 export { CacheStats } from './stats/cache-stats.js';
 export type { CacheEntry, CacheLayer, CacheStore } from './stores/cache-entry.interface.js';

@@ -64,7 +64,7 @@ export class WarmCycles {
   private async claim(key: string, ttl: number, token = this.owner): Promise<boolean> {
     if (!this.l2) return true;
     try {
-      return await this.l2.tryLock(key, token, ttl);
+      return await this.l2.takeLock(key, token, ttl, 'nx');
     } catch {
       // NOTE: without Redis no instance can coordinate; warming locally is better than not warming.
       return true;
