@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
+import { withTimeout } from '../timing/with-timeout.js';
 import type { InvalidationMessage } from './invalidation-message.js';
 import { describeInvalidations } from './invalidation-outbox.js';
-import { withTimeout } from '../timing/with-timeout.js';
 import { ThrottledWarning } from './throttled-warning.js';
 
 const FIRST_RETRY_DELAY = 100;

@@ -3,11 +3,11 @@ import type { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { MemoryStore } from '../stores/memory.store.js';
+import { withTimeout } from '../timing/with-timeout.js';
 import { decodeBusMessage, encodeBusMessage } from './bus-message.codec.js';
 import type { InvalidationBus } from './invalidation-bus.js';
 import type { InvalidationMessage } from './invalidation-message.js';
 import { describeInvalidations, InvalidationOutbox } from './invalidation-outbox.js';
-import { withTimeout } from '../timing/with-timeout.js';
 import { ThrottledWarning } from './throttled-warning.js';
 
 const FIRST_RETRY_DELAY = 50;
