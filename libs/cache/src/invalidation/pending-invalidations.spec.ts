@@ -20,11 +20,19 @@ describe('PendingInvalidations', () => {
     pending.add({ tags: Array.from({ length: 6_000 }, (_, index) => `t${index}`) });
     pending.add({ keys: ['after'] });
     expect(pending.blocks('unrelated', undefined)).toBe(true);
-    expect(warnings).toHaveLength(1);
+    expect(warnings).toEqual([expect.stringContaining('More than 10000 invalidations are waiting')]);
     pending.retryNow();
     await tick();
     expect(applied).toEqual([{ clear: true }]);
     expect(pending.isEmpty).toBe(true);
+    pending.stop();
+  });
+
+  it('queues a clear without claiming an overflow', () => {
+    const { pending, warnings } = pendingWith(async () => undefined);
+    pending.add({ keys: ['a'] });
+    pending.add({ clear: true });
+    expect(warnings).toEqual([]);
     pending.stop();
   });
 

@@ -61,7 +61,9 @@ export class PendingInvalidations {
     }
     const sequence = ++this.sequence;
     const incoming = (message.keys?.length ?? 0) + (message.tags?.length ?? 0);
-    if (message.clear || this.clearSequence !== 0 || this.keys.size + this.tags.size + incoming > MAX_PENDING_ITEMS) {
+    const overflows = this.clearSequence === 0 && this.keys.size + this.tags.size + incoming > MAX_PENDING_ITEMS;
+    if (overflows) this.logger.warn(`More than ${MAX_PENDING_ITEMS} invalidations are waiting for Redis; they will clear the namespace instead`);
+    if (message.clear || this.clearSequence !== 0 || overflows) {
       this.collapse(sequence);
     } else {
       for (const key of message.keys ?? []) this.keys.set(key, sequence);
@@ -116,9 +118,6 @@ export class PendingInvalidations {
   // NOTE: while a clear is pending, every later invalidation is part of it; re-arming it with the new
   // sequence keeps a clear already in flight from counting for invalidations made after it was sent.
   private collapse(sequence: number): void {
-    if (this.clearSequence === 0 && (this.keys.size > 0 || this.tags.size > 0)) {
-      this.logger.warn(`More than ${MAX_PENDING_ITEMS} invalidations are waiting for Redis; they will clear the namespace instead`);
-    }
     this.clearSequence = sequence;
     this.keys.clear();
     this.tags.clear();
