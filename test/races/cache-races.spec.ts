@@ -186,4 +186,14 @@ describe('races above the store (controllable L2)', () => {
     expect(l2.calls.filter((call) => call.operation === 'extendLock').length).toBeGreaterThanOrEqual(1);
     expect(storedValue(l2, 'k')).toBe('slow');
   });
+
+  it('sends one invalidation per distinct tag and key', async () => {
+    const l2 = new ControllableL2();
+    const { cache, bus } = cacheOver(l2);
+    await cache.invalidateTags('category:a', 'category:a');
+    await cache.delete('k', 'k');
+    expect(l2.tags.get('category:a')).toBe(1_001_001);
+    await settle();
+    expect(bus.published).toEqual([{ tags: ['category:a'] }, { keys: ['k'] }]);
+  });
 });

@@ -6,6 +6,7 @@ import { CACHE_PROVIDERS } from './cache.providers.js';
 import { CacheService } from './cache.service.js';
 import { CacheHealthIndicator } from './health/cache-health.indicator.js';
 import { WriteBehindQueue } from './write-behind/write-behind.queue.js';
+import { globalFlag } from './options/cache-options.validator.js';
 import type { CacheModuleAsyncOptions, CacheModuleOptions } from './options/cache-options.interface.js';
 import { CacheStats } from './stats/cache-stats.js';
 
@@ -20,7 +21,7 @@ export class CacheModule implements OnApplicationShutdown {
   static forRoot(options: CacheModuleOptions): DynamicModule {
     return {
       module: CacheModule,
-      global: options.isGlobal ?? false,
+      global: globalFlag(options.isGlobal),
       imports: [DiscoveryModule],
       providers: [{ provide: RAW_CACHE_OPTIONS, useValue: options }, ...CACHE_PROVIDERS],
       exports: EXPORTS,
@@ -31,7 +32,7 @@ export class CacheModule implements OnApplicationShutdown {
   static forRootAsync(options: CacheModuleAsyncOptions): DynamicModule {
     return {
       module: CacheModule,
-      global: options.isGlobal ?? false,
+      global: globalFlag(options.isGlobal),
       imports: [DiscoveryModule, ...(options.imports ?? [])],
       providers: [
         { provide: RAW_CACHE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] },

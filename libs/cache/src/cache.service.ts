@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CACHE_OPTIONS, L1_STORE, L2_STORE } from './cache.constants.js';
 import { InvalidationLog } from './invalidation/invalidation-log.js';
-import { assertCacheKey, invalidCacheKey } from './keys/cache-key.guard.js';
+import { assertCacheKey, assertCacheTags, invalidCacheKey } from './keys/cache-key.guard.js';
 import { INVALIDATION_BUS, type InvalidationBus } from './invalidation/invalidation-bus.js';
 import { PendingInvalidations } from './invalidation/pending-invalidations.js';
 import { parseDuration, type Duration } from './options/duration.parser.js';
@@ -131,12 +131,15 @@ export class CacheService {
       this.stats.misses.l1 += 1;
     }
     if (!this.tiered.l2) return Promise.resolve(undefined);
+    const invalid = invalidCacheKey(key);
+    if (invalid) return Promise.reject(invalid);
     return this.getFromL2<T>(key).then((found) => found?.value);
   }
 
   /** Whether a fresh value is cached. */
   async has(key: string): Promise<boolean> {
     if (this.l1?.peekFresh(key) !== undefined) return true;
+    assertCacheKey(key);
     return (await this.getFromL2(key)) !== undefined;
   }
 
@@ -156,7 +159,7 @@ export class CacheService {
   /** Removes keys from L1 and L2 and tells other instances; never throws because Redis is down. */
   async delete(...keys: string[]): Promise<void> {
     keys.forEach(assertCacheKey);
-    if (keys.length > 0) await this.tiered.invalidate({ keys });
+    if (keys.length > 0) await this.tiered.invalidate({ keys: [...new Set(keys)] });
   }
 
   /**
@@ -210,6 +213,7 @@ export class CacheService {
 
   /** Values in the order of `keys` (`undefined` where missing); one round trip per tier (per slot on Cluster). */
   async getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    keys.forEach(assertCacheKey);
     const values = new Array<T | undefined>(keys.length);
     const missing: number[] = [];
     keys.forEach((key, index) => {
@@ -237,7 +241,8 @@ export class CacheService {
 
   /** Every entry carrying one of `tags` is gone for every instance: one Redis command per tag. */
   async invalidateTags(...tags: string[]): Promise<void> {
-    if (tags.length > 0) await this.tiered.invalidate({ tags });
+    assertCacheTags(tags);
+    if (tags.length > 0) await this.tiered.invalidate({ tags: [...new Set(tags)] });
   }
 
   /** Deletes this namespace's entries (SCAN + UNLINK in batches), never other namespaces. */
@@ -278,6 +283,7 @@ export class CacheService {
   }
 
   private plan(options: SetOptions): EntryPlan {
+    if (options.tags !== undefined) assertCacheTags(options.tags);
     return {
       ttl: options.ttl === undefined ? this.options.defaultTtl : parseDuration(options.ttl, 'ttl'),
       grace: options.grace === undefined ? this.options.grace : parseDuration(options.grace, 'grace'),

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { RedisKeyLayout } from '../../../libs/cache/src/stores/redis-key.layout.js';
 
 /**
  * A plain client to look at or tamper with Redis behind the cache's back. No retries, no offline
@@ -22,8 +23,8 @@ export async function scanKeys(redis: Redis, pattern: string): Promise<string[]>
   return found;
 }
 
-/** Where the cache keeps `key` of `namespace` in Redis (README: `<ns>:v1:{<key>}`). */
-export const entryKey = (namespace: string, key: string): string => `${namespace}:v1:{${key}}`;
+/** Where the cache keeps `key` of `namespace` in Redis (README: `<ns>:v2:{<key>}`). */
+export const entryKey = (namespace: string, key: string): string => new RedisKeyLayout(namespace).entry(key);
 
 /** Load locks of `namespace` (README: `<ns>:lock:{<key>}`). */
 export const lockKeys = (redis: Redis, namespace: string): Promise<string[]> => scanKeys(redis, `${namespace}:lock:*`);

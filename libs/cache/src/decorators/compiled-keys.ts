@@ -5,8 +5,19 @@ import { CacheDecoratorError, type OperationSite } from './cache-operation.js';
 
 /** Compiles a key template for a decorated method, or its default key when none is given. */
 export function compileKey(site: OperationSite, template: KeyTemplate | undefined): KeyBuilder {
-  if (template === undefined) return defaultKeyBuilder(site.className, site.methodName);
+  if (template === undefined) return namingMethod(site, defaultKeyBuilder(site.className, site.methodName));
   return compileTemplate(site, template);
+}
+
+/** A default key's hashing error (a cycle, a function, arguments too large) names the method. */
+function namingMethod(site: OperationSite, build: KeyBuilder): KeyBuilder {
+  return (args) => {
+    try {
+      return build(args);
+    } catch (error) {
+      throw new CacheDecoratorError(`${site.className}.${site.methodName}`, `cannot build the default key: ${(error as Error).message}`);
+    }
+  };
 }
 
 /** Compiles tag templates; the result builds all tags of one call. */

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { InvalidationMessage } from '../invalidation/invalidation-message.js';
-import { deserialize } from '../serialization/value.serializer.js';
+import { entryValue } from '../serialization/envelope.codec.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { CacheEntry } from '../stores/cache-entry.interface.js';
 import type { RedisBudget } from '../stores/redis-budget.js';
@@ -108,26 +108,28 @@ export class ReadThrough {
   ): Promise<T> {
     let stale = l1Entry && l1Entry.staleUntil > Date.now() ? { value: l1Entry.value, createdAt: l1Entry.createdAt } : undefined;
     const budget = this.tiered.budget();
-    // NOTE: the tag snapshot and the read go out together: one round trip.
-    const [tags, found] = await Promise.all([
-      this.tiered.snapshotTags(plan.tags, plan.ttl + plan.grace, budget),
-      refreshing ? undefined : this.tiered.readL2(key, budget),
-    ]);
+    const position = this.tiered.position;
+    // NOTE: one round trip each: the entry with its tags' versions; on a miss the tag snapshot with the
+    // lock; after the loader, the write.
+    const found = refreshing ? undefined : await this.tiered.readL2(key, budget, plan.tags);
     if (found && found.freshUntil > Date.now()) {
       this.stats.hits.l2 += 1;
       if (plan.refreshAt !== undefined && isRefreshDue(found, plan.refreshAt, Date.now())) this.refreshAhead.start(key, loader, plan);
-      return this.tiered.promote<T>(key, found, tags.position, plan.l1);
+      return this.tiered.promote<T>(key, found, position, plan.l1);
     }
     if (!refreshing && this.tiered.l2) this.stats.misses.l2 += 1;
     if (found && found.staleUntil > Date.now() && (!stale || found.createdAt > stale.createdAt)) {
-      stale = { value: deserialize<T>(found.bytes), createdAt: found.createdAt };
+      stale = { value: entryValue<T>(found), createdAt: found.createdAt };
     }
-    const attempt = { key, loader, plan, staleValue: stale?.value, tags, budget, publish: refreshing };
     // NOTE: a refresh replaces whatever load is running: its result is newer.
-    const claim = await this.runner.claim(key, refreshing ? 'take' : 'nx', budget);
+    const [tags, claim] = await Promise.all([
+      this.tiered.snapshotTags(plan.tags, plan.ttl + plan.grace, budget),
+      this.runner.claim(key, refreshing ? 'take' : 'nx', budget),
+    ]);
+    const attempt = { key, loader, plan, staleValue: stale?.value, tags: { ...tags, position }, budget, publish: refreshing };
     if (!claim.held) return this.runLoader(key, stale, { ...attempt, token: claim.token });
     if (stale) return this.serveStale(key, stale, 'another instance is refreshing it');
-    const outcome = await this.awaitOtherLoader<T>(key, tags.position, plan.l1, budget);
+    const outcome = await this.awaitOtherLoader<T>(key, position, plan.l1, budget);
     if ('found' in outcome) return outcome.found;
     // NOTE: past lockWait with the lock still held (its holder extends it while loading), this caller loads
     // too but cannot write: the slow load's result is the one cached. A dead holder's lock expires within its ttl.

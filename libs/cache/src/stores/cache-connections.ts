@@ -10,6 +10,7 @@ import {
   duplicateConnection,
   type ManagedConnection,
 } from './redis-connection.factory.js';
+import { requireRedisVersion } from './redis-version.check.js';
 
 const READY_TIMEOUT = 3_000;
 
@@ -54,6 +55,7 @@ export class CacheConnections {
     const [ready] = await Promise.all(
       [this.l2Connection, this.subscriberConnection].map((connection) => connection && awaitReady(connection.client, READY_TIMEOUT)),
     );
+    await requireRedisVersion(this.l2Connection.client, ready === true, this.logger);
     if (!ready) this.logger.warn('Redis did not answer at startup; running on L1 and loaders until it does');
   }
 
