@@ -1,7 +1,9 @@
 import { Logger, type Provider } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { randomBytes } from 'node:crypto';
 import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
+import { assertSingleCacheModule } from './cache-module.guard.js';
 import { CacheLifecycle } from './cache.lifecycle.js';
 import { CacheService } from './cache.service.js';
 import { CacheDecoratorsExplorer } from './decorators/cache-decorators.explorer.js';
@@ -10,6 +12,7 @@ import { CacheWarmersRunner } from './warmers/cache-warmers.runner.js';
 import { WriteBehindQueue } from './write-behind/write-behind.queue.js';
 import { INVALIDATION_BUS, LocalOnlyBus, type InvalidationBus } from './invalidation/invalidation-bus.js';
 import { InvalidationLog } from './invalidation/invalidation-log.js';
+import { PendingInvalidations } from './invalidation/pending-invalidations.js';
 import { RedisInvalidationBus } from './invalidation/redis-invalidation.bus.js';
 import type { CacheModuleOptions } from './options/cache-options.interface.js';
 import { resolveCacheOptions } from './options/cache-options.validator.js';
@@ -25,8 +28,11 @@ import { RedisStore } from './stores/redis.store.js';
 export const CACHE_PROVIDERS: Provider[] = [
   {
     provide: CACHE_OPTIONS,
-    useFactory: (options: CacheModuleOptions) => resolveCacheOptions(options),
-    inject: [RAW_CACHE_OPTIONS],
+    useFactory: (options: CacheModuleOptions, modules: ModulesContainer) => {
+      assertSingleCacheModule(modules);
+      return resolveCacheOptions(options);
+    },
+    inject: [RAW_CACHE_OPTIONS, ModulesContainer],
   },
   CacheStats,
   InvalidationLog,
@@ -43,6 +49,7 @@ export const CACHE_PROVIDERS: Provider[] = [
       if (!options.l2 || !connections.l2) return null;
       const { commandTimeout, breakerThreshold, breakerCooldown } = options.l2;
       const breaker = new CircuitBreaker(breakerThreshold, breakerCooldown, commandTimeout, logBreakerState(new Logger('TieredCache')));
+      connections.onL2Ready(() => breaker.reset());
       return new RedisStore(connections.l2, new RedisKeyLayout(options.namespace), breaker, options.defaultTtl + options.grace, stats);
     },
     inject: [CACHE_OPTIONS, CacheConnections, CacheStats],
@@ -67,6 +74,16 @@ export const CACHE_PROVIDERS: Provider[] = [
       return new RedisInvalidationBus(settings, l1 ?? undefined, stats, new Logger('TieredCache'));
     },
     inject: [CACHE_OPTIONS, CacheConnections, L1_STORE, CacheStats],
+  },
+  {
+    provide: PendingInvalidations,
+    useFactory: (connections: CacheConnections) => {
+      const pending = new PendingInvalidations(new Logger('TieredCache'));
+      // NOTE: deferred so the circuit breaker (also listening) is closed before the retry runs.
+      connections.onL2Ready(() => setImmediate(() => pending.retryNow()));
+      return pending;
+    },
+    inject: [CacheConnections],
   },
   CacheService,
   CacheLifecycle,
