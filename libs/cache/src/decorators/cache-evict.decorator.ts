@@ -1,6 +1,6 @@
 import type { AsyncMethodDecorator, CacheEvictOptions } from './cache-decorator.types.js';
 import { CacheEvictOperation } from './cache-evict.operation.js';
-import { cacheDecorator } from './cached-method.proxy.js';
+import { cacheDecorator } from './cached-method.wrapper.js';
 
 /**
  * Evicts after the method succeeds (or before it runs with `beforeInvocation: true`): `key`/`keys`,

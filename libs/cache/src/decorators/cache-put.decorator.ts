@@ -1,6 +1,6 @@
 import type { AsyncMethodDecorator, CachePutOptions } from './cache-decorator.types.js';
 import { CachePutOperation } from './cache-put.operation.js';
-import { cacheDecorator } from './cached-method.proxy.js';
+import { cacheDecorator } from './cached-method.wrapper.js';
 
 /**
  * Write-through: the method always runs; its result then replaces the entry under `key` in every tier

@@ -1,6 +1,6 @@
 import type { AsyncMethodDecorator, CacheableOptions } from './cache-decorator.types.js';
 import { CacheableOperation } from './cacheable.operation.js';
-import { cacheDecorator } from './cached-method.proxy.js';
+import { cacheDecorator } from './cached-method.wrapper.js';
 
 /**
  * Read-through caching of a Promise-returning method: a fresh hit returns without running it; a miss

@@ -1,6 +1,6 @@
 import type { AsyncMethodDecorator, CacheableOptions } from '../decorators/cache-decorator.types.js';
 import { CacheableOperation } from '../decorators/cacheable.operation.js';
-import { cacheDecorator } from '../decorators/cached-method.proxy.js';
+import { cacheDecorator } from '../decorators/cached-method.wrapper.js';
 import type { RefreshAt } from './refresh-policy.js';
 
 const DEFAULT_REFRESH_AT = 0.8;

@@ -1,5 +1,5 @@
 import type { AsyncMethodDecorator, KeyTemplate } from '../decorators/cache-decorator.types.js';
-import { cacheDecorator } from '../decorators/cached-method.proxy.js';
+import { cacheDecorator } from '../decorators/cached-method.wrapper.js';
 import type { Duration } from '../options/duration.parser.js';
 import { WriteBehindOperation } from './write-behind.operation.js';
 
