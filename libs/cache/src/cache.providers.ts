@@ -1,5 +1,4 @@
 import { Logger, type Provider } from '@nestjs/common';
-import { HealthIndicatorService } from '@nestjs/terminus';
 import { randomBytes } from 'node:crypto';
 import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
 import { CacheLifecycle } from './cache.lifecycle.js';
@@ -12,6 +11,7 @@ import { INVALIDATION_BUS, LocalOnlyBus, type InvalidationBus } from './invalida
 import { InvalidationLog } from './invalidation/invalidation-log.js';
 import { RedisInvalidationBus } from './invalidation/redis-invalidation.bus.js';
 import type { CacheModuleOptions } from './options/cache-options.interface.js';
+import { loadOptionalPeer } from './peers/optional-peer.loader.js';
 import { resolveCacheOptions } from './options/cache-options.validator.js';
 import type { ResolvedCacheOptions } from './options/resolved-options.interface.js';
 import { CacheStats } from './stats/cache-stats.js';
@@ -25,7 +25,11 @@ import { RedisStore } from './stores/redis.store.js';
 export const CACHE_PROVIDERS: Provider[] = [
   {
     provide: CACHE_OPTIONS,
-    useFactory: (options: CacheModuleOptions) => resolveCacheOptions(options),
+    useFactory: async (options: CacheModuleOptions) => {
+      const resolved = resolveCacheOptions(options);
+      if (resolved.writeBehind) await loadOptionalPeer('bullmq', 'writeBehind');
+      return resolved;
+    },
     inject: [RAW_CACHE_OPTIONS],
   },
   CacheStats,
@@ -71,7 +75,6 @@ export const CACHE_PROVIDERS: Provider[] = [
   CacheService,
   CacheLifecycle,
   CacheDecoratorsExplorer,
-  HealthIndicatorService,
   CacheHealthIndicator,
   CacheWarmersRunner,
   WriteBehindQueue,

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { CronJob } from 'cron';
+import type { CronJob } from 'cron';
 import { L2_STORE } from '../cache.constants.js';
 import { CacheService } from '../cache.service.js';
 import { CacheDecoratorError } from '../decorators/cache-operation.js';
 import { parseDuration } from '../options/duration.parser.js';
+import { loadOptionalPeer, loadedPeer } from '../peers/optional-peer.loader.js';
 import type { RedisStore } from '../stores/redis.store.js';
 import { warmerOptionsOf, type CacheWarmerOptions } from './cache-warmer.decorator.js';
 import { WarmCycles, type ScheduledWarmer } from './warm-cycle.js';
@@ -34,6 +35,7 @@ export class CacheWarmersRunner implements OnApplicationBootstrap, OnApplication
 
   async onApplicationBootstrap(): Promise<void> {
     const warmers = this.discover();
+    if (warmers.some(({ options }) => options.cron !== undefined)) await loadOptionalPeer('cron', '@CacheWarmer({ cron })');
     const jobs = warmers.map(({ warmer, options }) => (options.cron === undefined ? undefined : this.job(warmer, options.cron)));
     await Promise.all(warmers.filter(({ options }) => options.runOnStartup).map(({ warmer }) => this.cycles.onStartup(warmer)));
     for (const job of jobs) {
@@ -61,7 +63,7 @@ export class CacheWarmersRunner implements OnApplicationBootstrap, OnApplication
 
   private job(warmer: ScheduledWarmer, cron: string): CronJob {
     try {
-      return CronJob.from({
+      return loadedPeer<typeof import('cron')>('cron').CronJob.from({
         cronTime: cron,
         onTick: () => this.cycles.onTick(warmer, Math.round(Date.now() / 1_000)),
         start: false,
