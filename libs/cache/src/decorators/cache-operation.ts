@@ -24,6 +24,8 @@ export interface OperationRuntime {
 
 /** Where an operation is declared. */
 export interface OperationSite {
+  /** The prototype declaring the method. */
+  target: object;
   className: string;
   methodName: string;
   parameterCount: number;

@@ -12,6 +12,7 @@ export function cacheDecorator(createOperation: (site: OperationSite) => CacheOp
     const original = descriptor.value;
     if (typeof original !== 'function') return;
     const operation = createOperation({
+      target,
       className: target.constructor.name,
       methodName: String(propertyKey),
       parameterCount: original.length,

@@ -2,10 +2,15 @@ import { compileKeyTemplate, defaultKeyBuilder, type KeyBuilder } from '../keys/
 import { InvalidCacheOptionError, parseDuration } from '../options/duration.parser.js';
 import type { KeyTemplate } from './cache-decorator.types.js';
 import { CacheDecoratorError, type OperationSite } from './cache-operation.js';
+import { requestArgumentProblem } from './request-arguments.guard.js';
 
 /** Compiles a key template for a decorated method, or its default key when none is given. */
 export function compileKey(site: OperationSite, template: KeyTemplate | undefined): KeyBuilder {
-  if (template === undefined) return defaultKeyBuilder(site.className, site.methodName);
+  if (template === undefined) {
+    const problem = requestArgumentProblem(site.target, site.methodName);
+    if (problem) throw new CacheDecoratorError(`${site.className}.${site.methodName}`, problem);
+    return defaultKeyBuilder(site.className, site.methodName);
+  }
   return compileTemplate(site, template);
 }
 
