@@ -7,8 +7,10 @@ import { registerOperation, type CacheOperation, type OperationSite, type Origin
  * `length` and the metadata of other decorators), and each call finds its application's cache through the
  * binding registry, running the plain method when there is none (e.g. `new Service()` in a unit test).
  */
-export function cacheDecorator(createOperation: (site: OperationSite) => CacheOperation): AsyncMethodDecorator {
-  return <M extends AsyncMethod>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<M>) => {
+export function cacheDecorator<Args extends unknown[], Result>(
+  createOperation: (site: OperationSite) => CacheOperation,
+): AsyncMethodDecorator<Args, Result> {
+  return (target, propertyKey, descriptor) => {
     const original = descriptor.value;
     if (typeof original !== 'function') return;
     const operation = createOperation({
