@@ -1,5 +1,6 @@
 import type { AsyncMethod, AsyncMethodDecorator } from './cache-decorator.types.js';
 import { resolveCache } from './cache-binding.registry.js';
+import { warnIfUncovered } from './uncovered-class.warning.js';
 import { registerOperation, type CacheOperation, type OperationSite, type OriginalMethod } from './cache-operation.js';
 
 /**
@@ -29,7 +30,10 @@ function wrapMethod<M extends AsyncMethod>(original: M, operation: CacheOperatio
   const proxy = new Proxy(original, {
     apply(method, thisArg: unknown, args: unknown[]) {
       const cache = resolveCache(thisArg);
-      if (cache === undefined) return Reflect.apply(method, thisArg, args);
+      if (cache === undefined) {
+        warnIfUncovered(thisArg, operation.location);
+        return Reflect.apply(method, thisArg, args);
+      }
       return operation.invoke(cache, method as unknown as OriginalMethod, thisArg, args);
     },
   });
