@@ -33,10 +33,17 @@ function compileTemplate(site: OperationSite, template: KeyTemplate): KeyBuilder
   if (typeof template !== 'string' && typeof template !== 'function') {
     throw new CacheDecoratorError(`${site.className}.${site.methodName}`, 'a key or tag must be a template string or a function');
   }
-  // NOTE: a method with default or rest parameters reports a smaller `length`; 0 means "do not check".
-  return compileKeyTemplate(template as string | ((...args: unknown[]) => string), {
-    className: site.className,
-    methodName: site.methodName,
-    parameterCount: site.parameterCount === 0 ? undefined : site.parameterCount,
-  });
+  const location = `${site.className}.${site.methodName}`;
+  try {
+    // NOTE: a method with default or rest parameters reports a smaller `length`; 0 means "do not check".
+    return compileKeyTemplate(template as string | ((...args: unknown[]) => string), {
+      className: site.className,
+      methodName: site.methodName,
+      parameterCount: site.parameterCount === 0 ? undefined : site.parameterCount,
+    });
+  } catch (error) {
+    // NOTE: the template error names the method already; the prefix names it once.
+    const problem = (error as Error).message.replace(` on ${location} `, ' ');
+    throw new CacheDecoratorError(location, problem.charAt(0).toLowerCase() + problem.slice(1));
+  }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Next, Param, Post, Req, Res, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { CacheModule, Cacheable } from 'nestjs-tiered-cache';
+import { CacheDecoratorError, CacheModule, Cacheable } from 'nestjs-tiered-cache';
 import { uniqueNamespace } from './support/test-redis.js';
 
 async function startWith(controller: Type): Promise<void> {
@@ -53,5 +53,43 @@ describe('a default key on a handler taking request objects', () => {
     }
 
     await expect(startWith(KeyedController)).resolves.toBeUndefined();
+  });
+});
+
+describe('a malformed key template', () => {
+  it('fails at startup with a CacheDecoratorError that names the method once, after the library prefix', async () => {
+    @Controller('broken')
+    class BrokenController {
+      @Get(':id')
+      @Cacheable({ key: 'x:{2}' })
+      async find(@Param('id') id: string): Promise<string> {
+        return id;
+      }
+    }
+
+    const error = await startWith(BrokenController).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+
+    expect(error).toBeInstanceOf(CacheDecoratorError);
+    expect((error as Error).message).toBe(
+      "nestjs-tiered-cache: BrokenController.find: cache key template 'x:{2}' refers to argument 2, but the method declares 1 parameter (0)",
+    );
+  });
+});
+
+describe('an invalid decorator duration', () => {
+  it('names the library once, then the method and the option', async () => {
+    @Controller('slow')
+    class SlowController {
+      @Get(':id')
+      @Cacheable({ key: 'slow:{0}', ttl: 'ten minutes' })
+      async find(@Param('id') id: string): Promise<string> {
+        return id;
+      }
+    }
+
+    await expect(startWith(SlowController)).rejects.toThrow(/^nestjs-tiered-cache: SlowController\.find: invalid option 'ttl'/);
   });
 });
