@@ -84,7 +84,7 @@ describe('an invalid decorator duration', () => {
     @Controller('slow')
     class SlowController {
       @Get(':id')
-      @Cacheable({ key: 'slow:{0}', ttl: 'ten minutes' })
+      @Cacheable({ key: 'slow:{0}', ttl: 'ten minutes' as never })
       async find(@Param('id') id: string): Promise<string> {
         return id;
       }
