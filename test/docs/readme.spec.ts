@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { quickStart, typescriptBlocks, type Block } from './readme-blocks.js';
 
 /**
  * Every TypeScript block of README.md type-checks (strict, the repository's compiler settings), as:
@@ -18,30 +19,12 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const DOCS = join(REPO, 'test/docs');
 const PRELUDE = join(DOCS, 'readme.prelude.ts');
 
-interface Block {
-  /** README line of the block's first code line. */
-  line: number;
-  code: string;
-}
-
 interface Snippet {
   block: Block;
   file: string;
   source: string;
   /** Lines added before the block's code. */
   offset: number;
-}
-
-function typescriptBlocks(markdown: string): Block[] {
-  const blocks: Block[] = [];
-  const lines = markdown.split('\n');
-  for (let index = 0; index < lines.length; index += 1) {
-    if (lines[index].trim() !== '```ts') continue;
-    const end = lines.indexOf('```', index + 1);
-    blocks.push({ line: index + 2, code: lines.slice(index + 1, end).join('\n') });
-    index = end;
-  }
-  return blocks;
 }
 
 function parsesAsModule(code: string): boolean {
@@ -117,11 +100,10 @@ describe('README.md', () => {
   const blocks = typescriptBlocks(readFileSync(join(REPO, 'README.md'), 'utf8'));
 
   it('has a complete quick start: a file that imports everything it uses', () => {
-    const quickStart = readFileSync(join(REPO, 'README.md'), 'utf8').split('## Quick start')[1];
-    const first = typescriptBlocks(quickStart)[0];
+    const { code } = quickStart(readFileSync(join(REPO, 'README.md'), 'utf8'));
 
-    expect(first.code).toMatch(/^import /);
-    expect(first.code).toContain('NestFactory.create(AppModule)');
+    expect(code).toMatch(/^import /);
+    expect(code).toContain('NestFactory.create(AppModule)');
   });
 
   it('has TypeScript blocks that all type-check', () => {

@@ -1,0 +1,51 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { freePort } from '../support/redis-server.js';
+import { redisUrl, waitFor } from '../support/test-redis.js';
+import { quickStart } from './readme-blocks.js';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+// NOTE: inside the repository, so `nestjs-tiered-cache` resolves to the built package as in an app.
+const OUT = join(REPO, 'dist/test/docs');
+
+describe("README's quick start, run as written", () => {
+  let child: ChildProcess | undefined;
+  let base: string;
+
+  beforeAll(async () => {
+    if (!existsSync(join(REPO, 'libs/cache/dist/index.js'))) throw new Error("libs/cache/dist is missing: run 'npm run build' first (npm test does it)");
+    const { code } = quickStart(readFileSync(join(REPO, 'README.md'), 'utf8'));
+    const { outputText } = ts.transpileModule(code, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, experimentalDecorators: true, emitDecoratorMetadata: true },
+    });
+    mkdirSync(OUT, { recursive: true });
+    writeFileSync(join(OUT, 'quick-start.js'), outputText);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    child = spawn(process.execPath, [join(OUT, 'quick-start.js')], { env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl() }, stdio: 'ignore' });
+    await waitFor(async () => (await fetch(`${base}/products/1`).catch(() => undefined)) !== undefined, { timeout: 30_000, interval: 200 });
+  }, 40_000);
+
+  afterAll(async () => {
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  });
+
+  it('serves, updates and evicts a product', async () => {
+    const put = await fetch(`${base}/products/1`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Kettle', price: 30 }),
+    });
+    expect(put.status).toBe(200);
+
+    expect(await (await fetch(`${base}/products/1`)).json()).toEqual({ id: 1, name: 'Kettle', price: 30 });
+    expect((await fetch(`${base}/products/1`, { method: 'DELETE' })).status).toBe(200);
+    expect((await fetch(`${base}/products/1`)).status).toBe(404);
+  });
+});
