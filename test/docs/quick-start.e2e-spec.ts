@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { startChildApp, type ChildApp } from '../support/child-app.js';
 import { freePort } from '../support/redis-server.js';
-import { redisUrl, waitFor } from '../support/test-redis.js';
+import { redisUrl } from '../support/test-redis.js';
 import { quickStart } from './readme-blocks.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -12,7 +12,7 @@ const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const OUT = join(REPO, 'dist/test/docs');
 
 describe("README's quick start, run as written", () => {
-  let child: ChildProcess | undefined;
+  let app: ChildApp | undefined;
   let base: string;
 
   beforeAll(async () => {
@@ -25,16 +25,10 @@ describe("README's quick start, run as written", () => {
     writeFileSync(join(OUT, 'quick-start.js'), outputText);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, [join(OUT, 'quick-start.js')], { env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl() }, stdio: 'ignore' });
-    await waitFor(async () => (await fetch(`${base}/products/1`).catch(() => undefined)) !== undefined, { timeout: 30_000, interval: 200 });
+    app = await startChildApp(join(OUT, 'quick-start.js'), { PORT: String(port), REDIS_URL: redisUrl() }, `${base}/products/1`);
   }, 40_000);
 
-  afterAll(async () => {
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child!.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  });
+  afterAll(() => app?.stop());
 
   it('serves, updates and evicts a product', async () => {
     const put = await fetch(`${base}/products/1`, {
