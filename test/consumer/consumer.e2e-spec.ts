@@ -177,6 +177,7 @@ describe('the packed library, installed into consumer apps', () => {
   it.each([
     { feature: 'WITH_WRITE_BEHIND', peer: 'bullmq' },
     { feature: 'WITH_METRICS', peer: 'prom-client' },
+    { feature: 'WITH_WARMER', peer: 'cron' },
   ])('fails at startup naming the package to install when $feature is used without $peer', async ({ feature, peer }) => {
     const main = join(work, 'nest12/esm-express/dist/main.js');
     expectSuccess(await builds.get('esm-express')!, 'tsc (esm-express)');
