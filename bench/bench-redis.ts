@@ -26,7 +26,8 @@ export async function startBenchRedis(): Promise<BenchRedis> {
   };
 }
 
-function freePort(): Promise<number> {
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {

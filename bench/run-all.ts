@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const bare = new Redis(redis.url);
   const l2Only = await startApp({ namespace: 'bench', l1: false, bus: false, l2: { redis: redis.url } });
   const l2Cache = l2Only.get(CacheService);
-  const raw = await bare.getBuffer('bench:v1:{product:1}');
+  const raw = await bare.getBuffer('bench:v2:{product:1}');
   for (let id = 0; id < KEYS; id += 1) await bare.set(`bare:${id}`, raw ?? '');
   for (let id = 0; id < KEYS; id += 1) await bare.set(`bare-json:${id}`, JSON.stringify(product(id)));
   const [bareGet, bareJson, l2Get] = await measureInterleaved([

@@ -82,7 +82,7 @@ describe('Redis trouble is not the caller’s trouble', () => {
       { timeout: 10_000, interval: 100 },
     );
     await app.cache.set('after', 2);
-    expect(await direct.exists(`${namespace}:v1:{after}`)).toBe(1);
+    expect(await direct.exists(`${namespace}:v2:{after}`)).toBe(1);
   });
 
   it('never drops a delete, tag invalidation or clear made while Redis is cut off', async () => {
@@ -110,6 +110,6 @@ describe('Redis trouble is not the caller’s trouble', () => {
     await expect(app.cache.clear()).resolves.toBeUndefined();
     proxy.restore();
     await waitFor(() => !app.cache.hasPendingInvalidations, { timeout: 10_000, interval: 50 });
-    expect(await direct.keys(`${namespace}:v1:*`)).toEqual([]);
+    expect(await direct.keys(`${namespace}:v2:*`)).toEqual([]);
   });
 });

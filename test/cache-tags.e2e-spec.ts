@@ -28,9 +28,19 @@ describe('tag invalidation', () => {
       await server.stop();
     });
 
+    /** Waits until Redis is idle (only our INFO between two reads), so earlier work is not counted. */
+    async function quietCommandCount(): Promise<number> {
+      let previous = await commandsProcessed(probe);
+      for (;;) {
+        await sleep(100);
+        const current = await commandsProcessed(probe);
+        if (current === previous + 1) return current;
+        previous = current;
+      }
+    }
+
     async function measureInvalidation(app: CacheApp, tag: string): Promise<number> {
-      await sleep(50);
-      const before = await commandsProcessed(probe);
+      const before = await quietCommandCount();
       await app.cache.invalidateTags(tag);
       await sleep(100);
       const after = await commandsProcessed(probe);

@@ -154,7 +154,7 @@ describe('cache decorators', () => {
     await products.search({ page: 1, category: 'lamps' } as { category: string; page: number });
     expect(products.calls).toBe(1);
     const redis = new Redis(redisUrl());
-    const keys = await redis.keys(`${namespace}:v1:{ProductsService.search:*`);
+    const keys = await redis.keys(`${namespace}:v2:{ProductsService.search:*`);
     redis.disconnect();
     expect(keys).toHaveLength(1);
   });
@@ -308,6 +308,63 @@ describe('decorator misconfiguration', () => {
     }
     await expect(startWith(NoKey)).rejects.toThrow(/NoKey\.save.*key/);
     await expect(startWith(AllAndKeys)).rejects.toThrow(/AllAndKeys\.drop.*`all`/);
+  });
+
+  it('rejects a misspelt option, a wrong type, and an unbounded or fractional duration, naming the method', async () => {
+    @Injectable()
+    class Misspelt {
+      @Cacheable({ key: 'a', tll: '1m' } as never)
+      async find(): Promise<string> {
+        return 'a';
+      }
+    }
+    @Injectable()
+    class StringL1 {
+      @Cacheable({ key: 'a', l1: 'false' } as never)
+      async find(): Promise<string> {
+        return 'a';
+      }
+    }
+    @Injectable()
+    class StringAll {
+      @CacheEvict({ all: 'yes' } as never)
+      async drop(): Promise<void> {}
+    }
+    @Injectable()
+    class TagString {
+      @CachePut({ key: 'a', tags: 'products' } as never)
+      async save(): Promise<string> {
+        return 'a';
+      }
+    }
+    @Injectable()
+    class HugeTtl {
+      @Cacheable({ key: 'a', ttl: 1e300 })
+      async find(): Promise<string> {
+        return 'a';
+      }
+    }
+    @Injectable()
+    class FractionalNullTtl {
+      @Cacheable({ key: 'a', cacheNull: { ttl: 4000.7 } })
+      async find(): Promise<string> {
+        return 'a';
+      }
+    }
+    @Injectable()
+    class ConditionString {
+      @Cacheable({ key: 'a', condition: 'true' } as never)
+      async find(): Promise<string> {
+        return 'a';
+      }
+    }
+    await expect(startWith(Misspelt)).rejects.toThrow(/Misspelt\.find: @Cacheable has an unknown option 'tll'/);
+    await expect(startWith(StringL1)).rejects.toThrow(/StringL1\.find: @Cacheable option 'l1' must be true or false/);
+    await expect(startWith(StringAll)).rejects.toThrow(/StringAll\.drop: @CacheEvict option 'all'/);
+    await expect(startWith(TagString)).rejects.toThrow(/TagString\.save: @CachePut option 'tags' must be an array/);
+    await expect(startWith(HugeTtl)).rejects.toThrow(/HugeTtl\.find.*'ttl'.*2147483647/);
+    await expect(startWith(FractionalNullTtl)).rejects.toThrow(/FractionalNullTtl\.find.*'cacheNull.ttl'.*whole number/);
+    await expect(startWith(ConditionString)).rejects.toThrow(/ConditionString\.find.*'condition' must be a function/);
   });
 
   it('rejects a method that does not return a Promise at compile time', () => {

@@ -58,4 +58,15 @@ describeWithPostgres('demo on a real PostgreSQL (DATABASE_URL)', () => {
     expect((await request(server).get('/products/500')).body.price).toBe(9.5);
     await request(server).get('/products/1001').expect(404);
   });
+
+  it('after concurrent PUTs moving a product between categories, only its final category lists it', async () => {
+    const server = app.getHttpServer();
+    const categories = Array.from({ length: 8 }, (_, index) => `moved-${index}`);
+    const listed = async (category: string): Promise<boolean> =>
+      ((await request(server).get('/products').query({ category }).expect(200)).body as { id: number }[]).some((p) => p.id === 40);
+    for (const category of categories) expect(await listed(category)).toBe(false);
+    await Promise.all(categories.map((category) => request(server).put('/products/40').send({ category }).expect(200)));
+    const final = (await request(server).get('/products/40').expect(200)).body.category as string;
+    for (const category of [...categories, 'category-0']) expect(await listed(category)).toBe(category === final);
+  });
 });

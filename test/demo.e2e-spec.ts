@@ -101,28 +101,50 @@ describe('demo catalogue, two instances on one Redis and one database', () => {
     expect(await queries(second)).toBe(secondBefore);
   });
 
-  it('refreshes the category lists on both instances after an update', async () => {
-    for (const app of [first, second]) expect((await listOf(app, 'category-5')).find((p) => p.id === 5)?.name).toBe('Product 5');
-    await request(second.getHttpServer()).put('/products/5').send({ name: 'Renamed' }).expect(200);
-    for (const app of [first, second]) {
-      await waitFor(async () => (await listOf(app, 'category-5')).find((p) => p.id === 5)?.name === 'Renamed', PROPAGATION);
+  it('after a PUT that changes the category, refreshes the product and both lists everywhere, and nothing else', async () => {
+    const apps = [first, second];
+    const priceIn = (list: ProductBody[], id: number): number | undefined => list.find((p) => p.id === id)?.price;
+    for (const app of apps) {
+      expect((await product(app, 5)).body).toMatchObject({ id: 5, category: 'category-5', price: 2.85 });
+      expect(priceIn(await listOf(app, 'category-5'), 5)).toBe(2.85);
+      expect((await listOf(app, 'category-6'))[0].id).toBe(6);
+      expect((await product(app, 42)).status).toBe(200);
+      expect((await listOf(app, 'category-7')).length).toBe(100);
     }
-    for (const app of [first, second]) expect((await listOf(app, 'category-6'))[0].id).toBe(6);
-    await request(first.getHttpServer()).put('/products/5').send({ category: 'category-6' }).expect(200);
-    for (const app of [first, second]) {
-      await waitFor(async () => (await listOf(app, 'category-6'))[0].id === 5, PROPAGATION);
-      expect((await listOf(app, 'category-5')).some((p) => p.id === 5)).toBe(false);
+    const before = (await queries(first)) + (await queries(second));
+
+    await request(first.getHttpServer()).put('/products/5').send({ category: 'category-6', price: 7.25 }).expect(200);
+
+    for (const app of apps) {
+      await waitFor(async () => (await product(app, 5)).body.category === 'category-6', PROPAGATION);
+      await waitFor(async () => priceIn(await listOf(app, 'category-6'), 5) === 7.25, PROPAGATION);
+      await waitFor(async () => priceIn(await listOf(app, 'category-5'), 5) === undefined, PROPAGATION);
+      expect((await product(app, 5)).body).toMatchObject({ id: 5, category: 'category-6', price: 7.25 });
     }
+    // The UPDATE, then one load of each of the two lists across both instances; the product is written through.
+    expect((await queries(first)) + (await queries(second))).toBe(before + 3);
+    for (const app of apps) {
+      expect((await product(app, 42)).body).toMatchObject({ id: 42, name: 'Product 42' });
+      expect((await listOf(app, 'category-7'))[0].id).toBe(7);
+    }
+    expect((await queries(first)) + (await queries(second))).toBe(before + 3);
   });
 
   it('answers 404 on both instances after a DELETE, and 404 to a second DELETE', async () => {
-    for (const app of [first, second]) expect((await product(app, 99)).status).toBe(200);
+    for (const app of [first, second]) {
+      expect((await product(app, 99)).status).toBe(200);
+      expect((await listOf(app, 'category-19')).some((p) => p.id === 99)).toBe(true);
+      expect((await product(app, 43)).status).toBe(200);
+    }
     await request(first.getHttpServer()).delete('/products/99').expect(204);
     for (const app of [first, second]) {
       await waitFor(async () => (await product(app, 99)).status === 404, PROPAGATION);
       expectJsonError(await product(app, 99), 404);
-      expect((await listOf(app, 'category-19')).some((p) => p.id === 99)).toBe(false);
+      await waitFor(async () => !(await listOf(app, 'category-19')).some((p) => p.id === 99), PROPAGATION);
     }
+    const before = (await queries(first)) + (await queries(second));
+    for (const app of [first, second]) expect((await product(app, 43)).body).toMatchObject({ id: 43, name: 'Product 43' });
+    expect((await queries(first)) + (await queries(second))).toBe(before);
     expectJsonError(await request(second.getHttpServer()).delete('/products/99'), 404);
     expectJsonError(await request(second.getHttpServer()).put('/products/99').send({ price: 1 }), 404);
   });

@@ -11,8 +11,12 @@ export interface RedisServerHandle {
   readonly pid: number | undefined;
   /** SIGTERM, SIGKILL after 2s, resolves once the process has exited. */
   stop(): Promise<void>;
-  /** Stops and starts again on the same port (data is gone). */
-  restart(): Promise<void>;
+  /** Stops and starts again on the same port (data is gone); `{ crash: true }` SIGKILLs instead of SIGTERM. */
+  restart(options?: { crash?: boolean }): Promise<void>;
+  /** Sends `signal` to the current process (e.g. `SIGSTOP`/`SIGCONT` to stall it); no-op once it has exited. */
+  signal(signal: NodeJS.Signals): void;
+  /** SIGKILLs the current process (it may be stopped) and resolves once it has exited. */
+  crash(): Promise<void>;
 }
 
 const started = new Set<ChildProcess>();
@@ -51,10 +55,14 @@ export async function startRedisServer(options: { args?: string[] } = {}): Promi
       return child.pid;
     },
     stop: () => terminate(child),
-    async restart() {
-      await terminate(child);
+    async restart({ crash = false } = {}) {
+      await (crash ? kill(child) : terminate(child));
       child = await launch(port, options.args ?? []);
     },
+    signal(signal) {
+      if (!hasExited(child)) child.kill(signal);
+    },
+    crash: () => kill(child),
   };
 }
 
@@ -102,10 +110,19 @@ async function waitForPing(port: number, gone: () => boolean): Promise<void> {
   throw new Error(`redis-server on port ${port} did not answer PING within 10s`);
 }
 
+async function kill(child: ChildProcess): Promise<void> {
+  if (hasExited(child)) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  await exited;
+}
+
 async function terminate(child: ChildProcess): Promise<void> {
   if (hasExited(child)) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
+  // NOTE: a stopped (SIGSTOP) server only handles SIGTERM once it runs again.
+  child.kill('SIGCONT');
   const timer = setTimeout(() => child.kill('SIGKILL'), 2_000);
   await exited;
   clearTimeout(timer);

@@ -4,27 +4,42 @@ import { createConnection, createServer, type Socket } from 'node:net';
 export interface TcpProxy {
   port: number;
   url: string;
-  /** Destroys every connection and refuses new ones until {@link restore}. */
+  /** Destroys every connection (dropping what a {@link blackhole} held) and refuses new ones until {@link restore}. */
   cut(): void;
   restore(): void;
+  /**
+   * A partition without resets: connections stay open but nothing is delivered in either direction
+   * until {@link heal}, which delivers everything held, in order (as TCP retransmits after a network heals).
+   */
+  blackhole(): void;
+  heal(): void;
   close(): Promise<void>;
 }
 
 /** Starts a proxy on a free 127.0.0.1 port forwarding to 127.0.0.1:`targetPort`. */
 export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
+  const held: [Socket, Buffer][] = [];
   let isCut = false;
+  let isHeld = false;
   const track = (socket: Socket): void => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
+  };
+  const forward = (from: Socket, to: Socket): void => {
+    from.on('data', (chunk: Buffer) => {
+      if (isHeld) held.push([to, chunk]);
+      else if (!to.destroyed) to.write(chunk);
+    });
   };
   const server = createServer((client) => {
     track(client);
     if (isCut) return void client.destroy();
     const upstream = createConnection({ port: targetPort, host: '127.0.0.1' });
     track(upstream);
-    client.pipe(upstream).pipe(client);
+    forward(client, upstream);
+    forward(upstream, client);
     client.once('close', () => upstream.destroy());
     upstream.once('close', () => client.destroy());
   });
@@ -36,10 +51,19 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     url: `redis://127.0.0.1:${port}`,
     cut() {
       isCut = true;
+      isHeld = false;
+      held.length = 0;
       for (const socket of sockets) socket.destroy();
     },
     restore() {
       isCut = false;
+    },
+    blackhole() {
+      isHeld = true;
+    },
+    heal() {
+      isHeld = false;
+      for (const [to, chunk] of held.splice(0)) if (!to.destroyed) to.write(chunk);
     },
     close() {
       for (const socket of sockets) socket.destroy();

@@ -1,6 +1,8 @@
 /** Settings of the demo, from the environment by default. */
 export interface DemoConfig {
   port: number;
+  /** Interface to listen on; all interfaces when absent. */
+  host?: string | undefined;
   redisUrl: string;
   /** Real PostgreSQL; embedded PGlite when absent. */
   databaseUrl: string | undefined;
@@ -13,10 +15,11 @@ export interface DemoConfig {
 /** Injection token of the {@link DemoConfig}. */
 export const DEMO_CONFIG = Symbol('DEMO_CONFIG');
 
-/** Reads `PORT`, `REDIS_URL`, `DATABASE_URL`, `CACHE_NAMESPACE`, `SEED_PRODUCTS`; throws on a malformed number. */
+/** Reads `PORT`, `HOST`, `REDIS_URL`, `DATABASE_URL`, `CACHE_NAMESPACE`, `SEED_PRODUCTS`; throws on a malformed number. */
 export function configFromEnvironment(env: NodeJS.ProcessEnv = process.env): DemoConfig {
   return {
     port: integerSetting(env, 'PORT', 3000, 65_535),
+    host: env.HOST || undefined,
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     databaseUrl: env.DATABASE_URL || undefined,
     namespace: env.CACHE_NAMESPACE || 'shop',

@@ -13,9 +13,9 @@ async function bootstrap(): Promise<void> {
   class DemoApplication {}
   const app = await NestFactory.create(DemoApplication);
   app.enableShutdownHooks();
-  await app.listen(config.port);
+  await (config.host ? app.listen(config.port, config.host) : app.listen(config.port));
   const database = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite';
-  logger.log(`Catalogue on http://127.0.0.1:${config.port} (${database}; try GET /products/13, GET /stats, GET /metrics)`);
+  logger.log(`Catalogue on http://${config.host ?? '127.0.0.1'}:${config.port} (${database}; try GET /products/13, GET /stats, GET /metrics)`);
 }
 
 bootstrap().catch((error: unknown) => {

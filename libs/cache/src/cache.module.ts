@@ -5,6 +5,7 @@ import { CACHE_PROVIDERS } from './cache.providers.js';
 import { CacheService } from './cache.service.js';
 import { CacheHealthIndicator } from './health/cache-health.indicator.js';
 import { WriteBehindQueue } from './write-behind/write-behind.queue.js';
+import { globalFlag } from './options/cache-options.validator.js';
 import type { CacheModuleAsyncOptions, CacheModuleOptions } from './options/cache-options.interface.js';
 import { CacheStats } from './stats/cache-stats.js';
 
@@ -17,7 +18,7 @@ export class CacheModule {
   static forRoot(options: CacheModuleOptions): DynamicModule {
     return {
       module: CacheModule,
-      global: options.isGlobal ?? false,
+      global: globalFlag(options.isGlobal),
       imports: [DiscoveryModule],
       providers: [{ provide: RAW_CACHE_OPTIONS, useValue: options }, ...CACHE_PROVIDERS],
       exports: EXPORTS,
@@ -28,7 +29,7 @@ export class CacheModule {
   static forRootAsync(options: CacheModuleAsyncOptions): DynamicModule {
     return {
       module: CacheModule,
-      global: options.isGlobal ?? false,
+      global: globalFlag(options.isGlobal),
       imports: [DiscoveryModule, ...(options.imports ?? [])],
       providers: [
         { provide: RAW_CACHE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] },

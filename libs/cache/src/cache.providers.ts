@@ -46,7 +46,7 @@ export const CACHE_PROVIDERS: Provider[] = [
     useFactory: (options: ResolvedCacheOptions, connections: CacheConnections) => {
       if (!options.l2 || !connections.l2) return null;
       const { commandTimeout, breakerThreshold, breakerCooldown } = options.l2;
-      const breaker = new CircuitBreaker(breakerThreshold, breakerCooldown, commandTimeout);
+      const breaker = new CircuitBreaker(breakerThreshold, breakerCooldown, commandTimeout, logBreakerState(new Logger('TieredCache')));
       return new RedisStore(connections.l2, new RedisKeyLayout(options.namespace), breaker, options.defaultTtl + options.grace);
     },
     inject: [CACHE_OPTIONS, CacheConnections],
@@ -79,3 +79,11 @@ export const CACHE_PROVIDERS: Provider[] = [
   CacheWarmersRunner,
   WriteBehindQueue,
 ];
+
+// NOTE: one line when Redis stops answering and one when it is back, never a line per failed call.
+function logBreakerState(logger: Logger): (state: 'open' | 'closed', skippedCalls: number) => void {
+  return (state, skippedCalls) => {
+    if (state === 'open') logger.warn('Redis is not answering: L2 calls are skipped (serving L1 and loaders) until it does');
+    else logger.log(`Redis answers again; ${skippedCalls} L2 calls were skipped meanwhile`);
+  };
+}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CACHE_OPTIONS, L1_STORE, L2_STORE } from './cache.constants.js';
 import { InvalidationLog } from './invalidation/invalidation-log.js';
-import { assertCacheKey, invalidCacheKey } from './keys/cache-key.guard.js';
+import { assertCacheKey, assertCacheTags, invalidCacheKey } from './keys/cache-key.guard.js';
 import { INVALIDATION_BUS, type InvalidationBus } from './invalidation/invalidation-bus.js';
 import { PendingInvalidations } from './invalidation/pending-invalidations.js';
 import { parseDuration, type Duration } from './options/duration.parser.js';
@@ -16,7 +16,7 @@ import { CacheStats } from './stats/cache-stats.js';
 import type { EncodedEntry } from './serialization/envelope.codec.js';
 import type { CacheEntry } from './stores/cache-entry.interface.js';
 import type { MemoryStore } from './stores/memory.store.js';
-import type { RedisStore } from './stores/redis.store.js';
+import type { SharedTier } from './stores/redis.store.js';
 import { TieredStore, type EntryPlan } from './stores/tiered.store.js';
 
 /** Options of {@link CacheService.set}. */
@@ -35,6 +35,11 @@ export interface GetOrSetOptions extends SetOptions {
    * reloads it in the background, once across all instances; `'xfetch'` for probabilistic early expiration.
    */
   refreshAhead?: RefreshAt;
+  /**
+   * How long callers wait for a loader that never settles: then they get a `CacheLoadTimeoutError` (or the
+   * stale value within grace) and the next call loads again. Default `'60s'`.
+   */
+  hardTimeout?: Duration;
 }
 
 /** One item of {@link CacheService.setMany}. */
@@ -44,7 +49,8 @@ export interface SetManyItem<T = unknown> extends SetOptions {
 }
 
 const NO_OPTIONS: GetOrSetOptions = {};
-const LOCK_TTL_FLOOR = 10_000;
+// NOTE: short, because a holder extends its lock while its loader runs: a dead holder's lock is gone within 3 s.
+const LOCK_TTL = 3_000;
 
 /** The cache API; every key is relative to the module's namespace. */
 @Injectable()
@@ -61,7 +67,7 @@ export class CacheService {
   constructor(
     @Inject(CACHE_OPTIONS) private readonly options: ResolvedCacheOptions,
     @Inject(L1_STORE) l1: MemoryStore | null,
-    @Inject(L2_STORE) l2: RedisStore | null,
+    @Inject(L2_STORE) l2: SharedTier | null,
     @Inject(INVALIDATION_BUS) bus: InvalidationBus,
     invalidations: InvalidationLog,
     /** Counters of hits, misses, stale hits and errors per layer. */
@@ -78,11 +84,11 @@ export class CacheService {
       this.pending,
       bus,
       stats,
-      this.logger,
+      options.l2 ? options.l2.commandTimeout : 0,
     );
     const lock = {
       wait: options.l2 ? options.l2.lockWait : 0,
-      ttl: Math.max(LOCK_TTL_FLOOR, options.l2 ? options.l2.lockWait * 2 : 0),
+      ttl: LOCK_TTL,
       owner: bus.instanceId,
     };
     const runner = new LoadRunner(this.tiered, stats, lock);
@@ -123,12 +129,15 @@ export class CacheService {
       this.stats.misses.l1 += 1;
     }
     if (!this.tiered.l2) return Promise.resolve(undefined);
+    const invalid = invalidCacheKey(key);
+    if (invalid) return Promise.reject(invalid);
     return this.getFromL2<T>(key).then((found) => found?.value);
   }
 
   /** Whether a fresh value is cached. */
   async has(key: string): Promise<boolean> {
     if (this.l1?.peekFresh(key) !== undefined) return true;
+    assertCacheKey(key);
     return (await this.getFromL2(key)) !== undefined;
   }
 
@@ -140,14 +149,15 @@ export class CacheService {
   /** {@link set} with options already resolved (durations in milliseconds); used by `@CachePut`. */
   async put<T>(key: string, value: T, plan: EntryPlan): Promise<void> {
     assertCacheKey(key);
-    const snapshot = await this.tiered.snapshotTags(plan.tags);
-    await this.tiered.write(key, value, plan, snapshot);
+    const budget = this.tiered.budget();
+    const snapshot = await this.tiered.snapshotTags(plan.tags, plan.ttl + plan.grace, budget);
+    await this.tiered.write(key, value, plan, snapshot, undefined, budget);
   }
 
   /** Removes keys from L1 and L2 and tells other instances; never throws because Redis is down. */
   async delete(...keys: string[]): Promise<void> {
     keys.forEach(assertCacheKey);
-    if (keys.length > 0) await this.tiered.invalidate({ keys });
+    if (keys.length > 0) await this.tiered.invalidate({ keys: [...new Set(keys)] });
   }
 
   /**
@@ -201,6 +211,7 @@ export class CacheService {
 
   /** Values in the order of `keys` (`undefined` where missing); one round trip per tier (per slot on Cluster). */
   async getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
+    keys.forEach(assertCacheKey);
     const values = new Array<T | undefined>(keys.length);
     const missing: number[] = [];
     keys.forEach((key, index) => {
@@ -228,7 +239,8 @@ export class CacheService {
 
   /** Every entry carrying one of `tags` is gone for every instance: one Redis command per tag. */
   async invalidateTags(...tags: string[]): Promise<void> {
-    if (tags.length > 0) await this.tiered.invalidate({ tags });
+    assertCacheTags(tags);
+    if (tags.length > 0) await this.tiered.invalidate({ tags: [...new Set(tags)] });
   }
 
   /** Deletes this namespace's entries (SCAN + UNLINK in batches), never other namespaces. */
@@ -269,6 +281,7 @@ export class CacheService {
   }
 
   private plan(options: SetOptions): EntryPlan {
+    if (options.tags !== undefined) assertCacheTags(options.tags);
     return {
       ttl: options.ttl === undefined ? this.options.defaultTtl : parseDuration(options.ttl, 'ttl'),
       grace: options.grace === undefined ? this.options.grace : parseDuration(options.grace, 'grace'),
@@ -280,6 +293,7 @@ export class CacheService {
     return {
       ...this.plan(options),
       timeout: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
+      hardTimeout: options.hardTimeout === undefined ? undefined : parseDuration(options.hardTimeout, 'hardTimeout'),
       shouldCache: undefined,
       refreshAt: validRefreshAt(options.refreshAhead),
     };

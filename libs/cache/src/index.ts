@@ -35,5 +35,6 @@ export { InvalidCacheOptionError, type Duration } from './options/duration.parse
 export type { LoaderContext } from './read-through/loader-context.js';
 export { CacheSerializationError } from './serialization/serialization.error.js';
 export { MissingPeerDependencyError } from './peers/optional-peer.loader.js';
+export { CacheLoadTimeoutError } from './read-through/cache-load-timeout.error.js';
 export { CacheStats } from './stats/cache-stats.js';
 export type { CacheEntry, CacheLayer, CacheStore } from './stores/cache-entry.interface.js';

@@ -14,11 +14,14 @@ export interface ProductChanges {
   price?: number;
 }
 
+/** What an update changed: the product after it, and its category before it (whose list also changed). */
+export interface ProductUpdate {
+  product: Product;
+  previousCategory: string;
+}
+
 /** Number of categories the seed spreads products across (`category-0` … `category-19`). */
 export const CATEGORY_COUNT = 20;
 
 /** Longest name or category accepted. */
 export const MAX_TEXT_LENGTH = 200;
-
-/** The cache tag every product and list entry carries: invalidating it drops them all, everywhere. */
-export const PRODUCTS_TAG = 'products';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE, type Database } from '../database/database.interface.js';
-import type { Product, ProductChanges } from './product.js';
+import type { Product, ProductChanges, ProductUpdate } from './product.js';
 
 interface ProductRow {
   id: number;
@@ -33,18 +33,25 @@ export class ProductsRepository {
     return rows.map(toProduct);
   }
 
-  async update(id: number, changes: ProductChanges): Promise<Product | undefined> {
-    const [row] = await this.query<ProductRow>(
-      `update products set name = coalesce($2, name), category = coalesce($3, category), price = coalesce($4, price),
-       updated_at = now() where id = $1 returning ${COLUMNS}`,
+  /** The updated product and the category it had before this update; `undefined` when there is no such product. */
+  async update(id: number, changes: ProductChanges): Promise<ProductUpdate | undefined> {
+    // NOTE: the category before the write is read by the write itself (the row locked `for update`): read
+    // by a separate query, a concurrent update could change it in between and its old list would stay cached.
+    const [row] = await this.query<ProductRow & { previous_category: string }>(
+      `update products p set name = coalesce($2, p.name), category = coalesce($3, p.category), price = coalesce($4, p.price),
+       updated_at = now()
+       from (select id, category from products where id = $1 for update) previous
+       where p.id = previous.id
+       returning p.id, p.name, p.category, p.price, p.updated_at, previous.category as previous_category`,
       [id, changes.name ?? null, changes.category ?? null, changes.price ?? null],
     );
-    return row && toProduct(row);
+    return row && { product: toProduct(row), previousCategory: row.previous_category };
   }
 
-  async delete(id: number): Promise<boolean> {
-    const rows = await this.query<{ id: number }>('delete from products where id = $1 returning id', [id]);
-    return rows.length > 0;
+  /** Deletes a product; returns its category, or `undefined` when there was no such product. */
+  async delete(id: number): Promise<string | undefined> {
+    const [row] = await this.query<{ category: string }>('delete from products where id = $1 returning category', [id]);
+    return row?.category;
   }
 
   private query<T>(sql: string, params: unknown[]): Promise<T[]> {

@@ -1,15 +1,19 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { CacheEvict, CachePut, Cacheable } from 'nestjs-tiered-cache';
-import { PRODUCTS_TAG, type Product, type ProductChanges } from './product.js';
+import type { Product, ProductChanges } from './product.js';
 import { ProductsRepository } from './products.repository.js';
 
-/** The catalogue, cached with decorators: reads through, writes through, evicts on delete. */
+/**
+ * The catalogue, cached with decorators. Each entry is tagged by what it depends on (`product:{id}`, a
+ * category list by `category:{category}`), and a write invalidates exactly what it changed: the product
+ * and the lists of its old and new category. Every other cached product and list stays cached.
+ */
 @Injectable()
 export class ProductsService {
   constructor(private readonly repository: ProductsRepository) {}
 
   /** One product; a missing one throws 404 and, being an error, is never cached. */
-  @Cacheable({ key: 'product:{0}', ttl: '10m', tags: [PRODUCTS_TAG, 'product:{0}'] })
+  @Cacheable({ key: 'product:{0}', ttl: '10m', tags: ['product:{0}'] })
   async findOne(id: number): Promise<Product> {
     const product = await this.repository.findById(id);
     if (!product) throw new NotFoundException(`Product ${id} not found`);
@@ -17,28 +21,38 @@ export class ProductsService {
   }
 
   /** Up to 100 products of a category (an unknown category is an empty list). */
-  @Cacheable({ key: 'products:category:{0}', ttl: '5m', tags: [PRODUCTS_TAG] })
+  @Cacheable({ key: 'category:{0}', ttl: '5m', tags: ['category:{0}'] })
   async findByCategory(category: string): Promise<Product[]> {
     return this.repository.findByCategory(category);
   }
 
-  /**
-   * Updates a product, then (inner decorator) invalidates the tags once the row is committed, then
-   * (outer decorator) caches the new version, recording the tag versions of after the invalidation.
-   * So every list is reloaded, the next read of this product costs no query on any instance, and a
-   * read that loaded the old row meanwhile cannot leave it cached: it recorded the older versions.
-   */
-  @CachePut({ key: 'product:{0}', ttl: '10m', tags: [PRODUCTS_TAG, 'product:{0}'] })
-  @CacheEvict({ tags: [PRODUCTS_TAG, 'product:{0}'] })
+  /** Updates a product; the update statement also returns the category the product had before it. */
   async update(id: number, changes: ProductChanges): Promise<Product> {
-    const product = await this.repository.update(id, changes);
-    if (!product) throw new NotFoundException(`Product ${id} not found`);
+    const update = await this.repository.update(id, changes);
+    if (!update) throw new NotFoundException(`Product ${id} not found`);
+    return this.updated(update.product, update.previousCategory);
+  }
+
+  /** Deletes a product; the delete statement returns its category. */
+  async remove(id: number): Promise<void> {
+    const category = await this.repository.delete(id);
+    if (category === undefined) throw new NotFoundException(`Product ${id} not found`);
+    await this.deleted(id, category);
+  }
+
+  /**
+   * Called once the update is committed: (inner decorator) invalidates the product and its old and new
+   * category lists, then (outer decorator) caches the new version with the tag versions of after the
+   * invalidation. So no instance queries the product again, both lists are reloaded, and a read that
+   * loaded the old row meanwhile cannot leave it cached (it recorded the older versions).
+   */
+  @CachePut({ key: 'product:{0.id}', ttl: '10m', tags: ['product:{0.id}'] })
+  @CacheEvict({ tags: ['product:{0.id}', 'category:{0.category}', 'category:{1}'] })
+  private async updated(product: Product, _previousCategory: string): Promise<Product> {
     return product;
   }
 
-  /** Deletes a product, then evicts it and (through the tag) every list and any read racing the delete. */
-  @CacheEvict({ keys: ['product:{0}'], tags: [PRODUCTS_TAG] })
-  async remove(id: number): Promise<void> {
-    if (!(await this.repository.delete(id))) throw new NotFoundException(`Product ${id} not found`);
-  }
+  /** Called once the delete is committed: evicts the product (and any read racing the delete) and its category list. */
+  @CacheEvict({ keys: ['product:{0}'], tags: ['product:{0}', 'category:{1}'] })
+  private async deleted(_id: number, _category: string): Promise<void> {}
 }

@@ -1,8 +1,11 @@
 import type { CacheService } from '../cache.service.js';
-import type { CacheEvictOptions } from './cache-decorator.types.js';
+import type { CacheEvictOptions, KeyTemplate } from './cache-decorator.types.js';
 import { CacheDecoratorError, type OriginalMethod } from './cache-operation.js';
 import { compileTags } from './compiled-keys.js';
 import { CompiledOperation } from './compiled-operation.js';
+import { DecoratorOptionsGuard } from './decorator-options.guard.js';
+
+const ALLOWED_OPTIONS = ['key', 'keys', 'tags', 'all', 'beforeInvocation'];
 
 interface CompiledCacheEvict {
   keys: (args: readonly unknown[]) => string[];
@@ -26,13 +29,18 @@ export class CacheEvictOperation extends CompiledOperation<CacheEvictOptions, Co
 
   protected build(): CompiledCacheEvict {
     const { site, options } = this;
-    const keyTemplates = [...(options?.key === undefined ? [] : [options.key]), ...(options?.keys ?? [])];
-    if (options?.all && keyTemplates.length > 0) {
+    const guard = new DecoratorOptionsGuard(this.location, '@CacheEvict');
+    guard.shape(options, ALLOWED_OPTIONS);
+    guard.optionalBoolean(options.beforeInvocation, 'beforeInvocation');
+    const all = guard.optionalBoolean(options.all, 'all') === true;
+    const tags = guard.optionalArray<KeyTemplate>(options.tags, 'tags') ?? [];
+    const keyTemplates = [...(options.key === undefined ? [] : [options.key]), ...(guard.optionalArray<KeyTemplate>(options.keys, 'keys') ?? [])];
+    if (all && keyTemplates.length > 0) {
       throw new CacheDecoratorError(this.location, '@CacheEvict takes either `all` or `key`/`keys`, not both');
     }
-    if (!options?.all && keyTemplates.length === 0 && (options?.tags ?? []).length === 0) {
+    if (!all && keyTemplates.length === 0 && tags.length === 0) {
       throw new CacheDecoratorError(this.location, '@CacheEvict needs `key`, `keys`, `tags` or `all`');
     }
-    return { keys: compileTags(site, keyTemplates), tags: compileTags(site, options.tags), all: options.all === true };
+    return { keys: compileTags(site, keyTemplates), tags: compileTags(site, tags), all };
   }
 }

@@ -4,6 +4,9 @@ import type { CachePutOptions } from './cache-decorator.types.js';
 import { CacheDecoratorError, type OriginalMethod } from './cache-operation.js';
 import { compileKey, compileTags, decoratorDuration } from './compiled-keys.js';
 import { CompiledOperation } from './compiled-operation.js';
+import { DecoratorOptionsGuard } from './decorator-options.guard.js';
+
+const ALLOWED_OPTIONS = ['key', 'ttl', 'grace', 'tags', 'unless'];
 
 interface CompiledCachePut {
   key: KeyBuilder;
@@ -28,13 +31,15 @@ export class CachePutOperation extends CompiledOperation<CachePutOptions, Compil
 
   protected build(): CompiledCachePut {
     const { site, options } = this;
-    if (options?.key === undefined) throw new CacheDecoratorError(this.location, '@CachePut needs a `key`');
+    const guard = new DecoratorOptionsGuard(this.location, '@CachePut');
+    guard.shape(options, ALLOWED_OPTIONS);
+    if (options.key === undefined) throw new CacheDecoratorError(this.location, '@CachePut needs a `key`');
     return {
       key: compileKey(site, options.key),
-      tags: compileTags(site, options.tags),
+      tags: compileTags(site, guard.optionalArray(options.tags, 'tags')),
       ttl: options.ttl === undefined ? undefined : decoratorDuration(site, options.ttl, 'ttl'),
       grace: options.grace === undefined ? undefined : decoratorDuration(site, options.grace, 'grace'),
-      unless: options.unless as ((...args: unknown[]) => boolean) | undefined,
+      unless: guard.optionalFunction(options.unless, 'unless'),
     };
   }
 }

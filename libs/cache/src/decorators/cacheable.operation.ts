@@ -7,8 +7,11 @@ import type { CacheableOptions, RefreshAheadOptions } from './cache-decorator.ty
 import { CacheDecoratorError, type OriginalMethod } from './cache-operation.js';
 import { compileKey, compileTags, decoratorDuration } from './compiled-keys.js';
 import { CompiledOperation } from './compiled-operation.js';
+import { DecoratorOptionsGuard } from './decorator-options.guard.js';
 
 const DEFAULT_NULL_TTL = 60_000;
+
+const ALLOWED_OPTIONS = ['key', 'ttl', 'grace', 'timeout', 'tags', 'condition', 'unless', 'cacheNull', 'l1', 'refreshAt'];
 
 type Predicate = (...args: unknown[]) => boolean;
 
@@ -42,7 +45,8 @@ export class CacheableOperation extends CompiledOperation<RefreshAheadOptions | 
   }
 
   private loader(compiled: CompiledCacheable, cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Loader<unknown> {
-    const nullTtl = compiled.nullTtl === undefined ? undefined : Math.min(compiled.nullTtl, cache.defaults.ttl);
+    // NOTE: a cached null never outlives what the method's own ttl would give a value.
+    const nullTtl = compiled.nullTtl === undefined ? undefined : Math.min(compiled.nullTtl, compiled.ttl ?? cache.defaults.ttl);
     return async (context: LoaderContext): Promise<unknown> => {
       const result = await method.apply(thisArg, args);
       if (result == null && nullTtl !== undefined) context.setTtl(nullTtl);
@@ -69,17 +73,18 @@ export class CacheableOperation extends CompiledOperation<RefreshAheadOptions | 
 
   protected build(): CompiledCacheable {
     const { site, options } = this;
-    if (options === null || typeof options !== 'object') throw new CacheDecoratorError(this.location, 'options must be an object');
+    const guard = new DecoratorOptionsGuard(this.location, options !== null && typeof options === 'object' && 'refreshAt' in options ? '@RefreshAhead' : '@Cacheable');
+    guard.shape(options, ALLOWED_OPTIONS);
     return {
       key: compileKey(site, options.key),
-      tags: compileTags(site, options.tags),
+      tags: compileTags(site, guard.optionalArray(options.tags, 'tags')),
       ttl: options.ttl === undefined ? undefined : decoratorDuration(site, options.ttl, 'ttl'),
       grace: options.grace === undefined ? undefined : decoratorDuration(site, options.grace, 'grace'),
       timeout: options.timeout === undefined ? undefined : decoratorDuration(site, options.timeout, 'timeout'),
-      nullTtl: this.nullTtl(),
-      condition: options.condition as Predicate | undefined,
-      unless: options.unless as Predicate | undefined,
-      useL1: options.l1 !== false,
+      nullTtl: this.nullTtl(guard),
+      condition: guard.optionalFunction<Predicate>(options.condition, 'condition'),
+      unless: guard.optionalFunction<Predicate>(options.unless, 'unless'),
+      useL1: guard.optionalBoolean(options.l1, 'l1') !== false,
       refreshAt: this.refreshAt(),
     };
   }
@@ -91,10 +96,11 @@ export class CacheableOperation extends CompiledOperation<RefreshAheadOptions | 
     return this.options.refreshAt;
   }
 
-  private nullTtl(): number | undefined {
+  private nullTtl(guard: DecoratorOptionsGuard): number | undefined {
     const { cacheNull } = this.options;
-    if (!cacheNull) return undefined;
+    if (cacheNull === undefined || cacheNull === false) return undefined;
     if (cacheNull === true) return DEFAULT_NULL_TTL;
+    if (cacheNull === null || typeof cacheNull !== 'object') throw guard.typeError('cacheNull', 'true, false or { ttl }');
     return decoratorDuration(this.site, cacheNull.ttl, 'cacheNull.ttl');
   }
 }

@@ -9,9 +9,20 @@ export function compileKey(site: OperationSite, template: KeyTemplate | undefine
   if (template === undefined) {
     const problem = requestArgumentProblem(site.target, site.methodName);
     if (problem) throw new CacheDecoratorError(`${site.className}.${site.methodName}`, problem);
-    return defaultKeyBuilder(site.className, site.methodName);
+    return namingMethod(site, defaultKeyBuilder(site.className, site.methodName));
   }
   return compileTemplate(site, template);
+}
+
+/** A default key's hashing error (a cycle, a function, arguments too large) names the method. */
+function namingMethod(site: OperationSite, build: KeyBuilder): KeyBuilder {
+  return (args) => {
+    try {
+      return build(args);
+    } catch (error) {
+      throw new CacheDecoratorError(`${site.className}.${site.methodName}`, `cannot build the default key: ${(error as Error).message}`);
+    }
+  };
 }
 
 /** Compiles tag templates; the result builds all tags of one call. */

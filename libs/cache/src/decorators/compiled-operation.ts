@@ -17,8 +17,16 @@ export abstract class CompiledOperation<Options, Compiled> implements CacheOpera
     this.compiled ??= this.build();
   }
 
+  /**
+   * Never throws: a key that cannot be built, or a `condition`/`unless`/key function that throws, is a
+   * rejected Promise like any other failure of the call.
+   */
   invoke(cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
-    return this.run(this.compiled ?? (this.compiled = this.build()), cache, method, thisArg, args);
+    try {
+      return this.run(this.compiled ?? (this.compiled = this.build()), cache, method, thisArg, args);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /** Validates the options; throws a `CacheDecoratorError` naming {@link location}. */

@@ -1,4 +1,4 @@
-import { hashArguments } from './argument-hash.js';
+import { HASH_LIMITS, hashArguments } from './argument-hash.js';
 
 function distinct(...argumentLists: unknown[][]): void {
   const hashes = argumentLists.map(hashArguments);
@@ -81,3 +81,33 @@ describe('hashArguments', () => {
     expect(() => hashArguments([new WeakMap()])).toThrow(TypeError);
   });
 });
+
+describe('hashArguments bounds its work (issue 7.27)', () => {
+  it.each([
+    ['a 10^7-element array', () => [new Array<number>(10_000_000).fill(1)], /more than 10000 values/],
+    ['a wide object', () => [Object.fromEntries(Array.from({ length: 20_000 }, (_, index) => [`k${index}`, index]))], /more than 10000 values/],
+    ['a big Map', () => [new Map(Array.from({ length: 6_000 }, (_, index) => [index, index]))], /more than 10000 values/],
+    ['a big Set', () => [new Set(Array.from({ length: 20_000 }, (_, index) => index))], /more than 10000 values/],
+    ['many small arrays', () => [Array.from({ length: 200 }, () => Array.from({ length: 60 }, () => 1))], /more than 10000 values/],
+    ['a 2 MB string', () => ['x'.repeat(2_000_000)], /more than 1000000 characters/],
+    ['a 2 MB Buffer', () => [Buffer.alloc(2_000_000)], /more than 1000000 characters or bytes/],
+    ['deep nesting', () => [nested(10_000)], /more than 64 levels/],
+  ])('fails fast on %s', (_, args, message) => {
+    const input = args();
+    const started = performance.now();
+    expect(() => hashArguments(input)).toThrow(message);
+    console.log(`hashArguments rejected ${_} in ${(performance.now() - started).toFixed(1)} ms`);
+  });
+
+  it('still hashes arguments within the limits', () => {
+    expect(hashArguments([new Array<number>(HASH_LIMITS.values - 2).fill(1)])).toHaveLength(22);
+    expect(hashArguments([nested(HASH_LIMITS.depth - 2)])).toHaveLength(22);
+    expect(hashArguments(['x'.repeat(HASH_LIMITS.characters)])).toHaveLength(22);
+  });
+});
+
+function nested(depth: number): unknown {
+  let value: unknown = 'leaf';
+  for (let level = 0; level < depth; level += 1) value = { child: value };
+  return value;
+}

@@ -1,4 +1,4 @@
-import { assertCacheKey, invalidCacheKey } from './cache-key.guard.js';
+import { assertCacheKey, assertCacheTags, invalidCacheKey } from './cache-key.guard.js';
 
 describe('invalidCacheKey', () => {
   it('accepts a non-empty string', () => {
@@ -30,5 +30,22 @@ describe('assertCacheKey', () => {
   it('throws the error invalidCacheKey describes', () => {
     expect(() => assertCacheKey('ok')).not.toThrow();
     expect(() => assertCacheKey('')).toThrow(/non-empty string/);
+  });
+});
+
+describe('well-formed UTF-16 (issue 7.21)', () => {
+  it.each(['u\uD800', 'u\uDC00', '\uDE00\uD83D', 'a\uD83D'])('rejects the key %p with a lone surrogate', (key) => {
+    expect(invalidCacheKey(key)?.message).toMatch(/well-formed UTF-16/);
+  });
+
+  it('accepts surrogate pairs and U+FFFD', () => {
+    expect(invalidCacheKey('u\uFFFD')).toBeUndefined();
+    expect(invalidCacheKey('😀')).toBeUndefined();
+  });
+
+  it('checks tags the same way, naming them', () => {
+    expect(() => assertCacheTags(['products', 'u\uD800'])).toThrow(/cache tag must be well-formed/);
+    expect(() => assertCacheTags([''])).toThrow(/cache tag must be a non-empty string/);
+    expect(() => assertCacheTags(['products', 'product:13'])).not.toThrow();
   });
 });

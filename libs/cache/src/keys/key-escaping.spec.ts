@@ -1,4 +1,4 @@
-import { escapeKeySegment } from './key-escaping.js';
+import { escapeHashTag, escapeKeySegment } from './key-escaping.js';
 
 const FORBIDDEN = /[:*?[\]{}\\]/;
 
@@ -28,5 +28,17 @@ describe('escapeKeySegment', () => {
     for (const value of ['1:orders', '%3A', 'a%b{c}[d]*?\\', 'x % y']) {
       expect(decodeURIComponent(escapeKeySegment(value))).toBe(value);
     }
+  });
+});
+
+describe('escapeHashTag', () => {
+  it('escapes only %, braces and lone surrogates, injectively', () => {
+    expect(escapeHashTag('product:13')).toBe('product:13');
+    expect(escapeHashTag('}a{b%')).toBe('%7Da%7Bb%25');
+    const inputs = ['}', '%7D', '{', '%7B', 'u\uD800', 'u\uDC00', 'u\uFFFD', 'u%uD800', 'u%uDC00', '😀', '\uDE00\uD83D'];
+    const outputs = inputs.map(escapeHashTag);
+    expect(new Set(outputs).size).toBe(inputs.length);
+    expect(new Set(outputs.map((output) => Buffer.from(output, 'utf8').toString('hex'))).size).toBe(inputs.length);
+    for (const output of outputs) expect(output).not.toMatch(/[{}]/);
   });
 });

@@ -36,7 +36,7 @@ describe('compileKeyTemplate', () => {
 
   it('hashes objects and arrays, independently of key order', () => {
     const build = compileKeyTemplate('search:{0}', site);
-    expect(build([{ a: 1, b: 2 }])).toBe(`search:${hashArguments([{ a: 1, b: 2 }])}`);
+    expect(build([{ a: 1, b: 2 }])).toBe(`search:%#${hashArguments([{ a: 1, b: 2 }])}`);
     expect(build([{ a: 1, b: 2 }])).toBe(build([{ b: 2, a: 1 }]));
     expect(build([[1, 2]])).not.toBe(build([[2, 1]]));
   });
@@ -94,11 +94,55 @@ describe('compileKeyTemplate', () => {
 
   it('rejects what a function template returns unless it is a non-empty string', () => {
     const returning = (value: unknown) => compileKeyTemplate(() => value as string, site);
-    expect(() => returning('')([])).toThrow(/^Cache key function on ProductsService\.findOne returned an empty string; it must return a non-empty string$/);
-    expect(() => returning(undefined)([])).toThrow(/returned undefined/);
-    expect(() => returning(null)([])).toThrow(/returned null/);
-    expect(() => returning(7n)([])).toThrow(/returned a bigint/);
-    expect(() => returning({})([])).toThrow(/returned an object/);
+    expect(() => returning('')([])).toThrow(/^Cache key function on ProductsService\.findOne: .*must be a non-empty string, got an empty string$/);
+    expect(() => returning(undefined)([])).toThrow(/got undefined/);
+    expect(() => returning(null)([])).toThrow(/got null/);
+    expect(() => returning(7n)([])).toThrow(/got a bigint/);
+    expect(() => returning({})([])).toThrow(/got an object/);
+    expect(() => returning('u\uD800')([])).toThrow(/ProductsService\.findOne: .*well-formed UTF-16/);
+  });
+});
+
+describe('compileKeyTemplate against collisions (issue 7.21)', () => {
+  it('marks hashed objects so no string argument can spell their hash', () => {
+    const build = compileKeyTemplate('repo:{0}', site);
+    const object = { owner: 'alice', private: true };
+    const hash = hashArguments([object]);
+    expect(build([hash])).not.toBe(build([object]));
+    expect(build([`%#${hash}`])).not.toBe(build([object]));
+  });
+
+  it('escapes lone surrogates injectively', () => {
+    const build = compileKeyTemplate('u:{0}', site);
+    const keys = ['u\uD800', 'u\uDC00', 'u\uFFFD', 'u%uD800', '\uD83D\uDE00', '\uDE00\uD83D'].map((value) => build([value]));
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const key of keys) expect(Buffer.from(key, 'utf8').toString('utf8')).toBe(key);
+    expect(build(['😀'])).toBe('u:😀');
+  });
+
+  it('rejects paths through __proto__, constructor or prototype at compile time', () => {
+    for (const path of ['{0.__proto__}', '{0.constructor.name}', '{0.prototype}', '{1.a.__proto__.polluted}']) {
+      expect(() => compileKeyTemplate(`x:${path}`, { ...site, parameterCount: 2 })).toThrow(/own properties/);
+    }
+  });
+
+  it('reads own properties only; an inherited one throws instead of giving every call one key', () => {
+    const build = compileKeyTemplate('x:{0.role}', site);
+    expect(() => build([Object.create({ role: 'admin' })])).toThrow(/\{0\.role\}: 'role' is inherited/);
+    class User {
+      get role(): string {
+        return 'computed';
+      }
+    }
+    expect(() => build([new User()])).toThrow(/inherited/);
+    expect(build([{ role: 'user' }])).toBe('x:user');
+    expect(build([{}])).toBe('x:undefined');
+    expect(compileKeyTemplate('x:{0.length}', site)(['abc'])).toBe('x:3');
+    expect(() => compileKeyTemplate('x:{0.toString}', site)([{}])).toThrow(/inherited/);
+  });
+
+  it('rejects a literal with a lone surrogate at compile time', () => {
+    expect(() => compileKeyTemplate('x\uD800:{0}', site)).toThrow(/lone surrogate/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { hashArguments } from './argument-hash.js';
-import { describeKey } from './cache-key.guard.js';
-import { escapeKeySegment } from './key-escaping.js';
+import { invalidCacheKey } from './cache-key.guard.js';
+import { escapeKeySegment, HASHED_SEGMENT_MARK } from './key-escaping.js';
 
 /** Builds a cache key from a call's arguments. */
 export type KeyBuilder = (args: readonly unknown[]) => string;
@@ -31,12 +31,15 @@ interface ParsedTemplate {
 
 const PLACEHOLDER = /^(\d+)((?:\.(?:[A-Za-z_$][\w$]*|\d+))*)$/;
 
+/** Path segments that would walk into prototypes rather than the argument's data. */
+const FORBIDDEN_PROPERTIES = new Set(['__proto__', 'constructor', 'prototype']);
+
 /**
  * Compiles a key template once: `'product:{0}'`, `'{0.id}'`, `'{1.user.email}'` (argument index, then
- * a property path). Interpolated values are escaped ({@link escapeKeySegment}); an object or array is
- * interpolated as its {@link hashArguments} hash; a missing property as `undefined`. Malformed templates
- * and out-of-range arguments throw here. A function template is called as is and must return a
- * non-empty string.
+ * a path of own properties; an inherited one throws). Interpolated values are escaped ({@link escapeKeySegment}); an object or
+ * array is interpolated as `%#` + its {@link hashArguments} hash (a mark no string can spell); a missing
+ * property as `undefined`. Malformed templates, paths through `__proto__`/`constructor`/`prototype` and
+ * out-of-range arguments throw here. A function template is called as is and must return a valid key.
  */
 export function compileKeyTemplate(template: string | KeyFunction, site: TemplateSite): KeyBuilder {
   if (typeof template === 'function') return functionBuilder(template, site);
@@ -79,7 +82,9 @@ function parseTemplate(template: string, site: TemplateSite): ParsedTemplate {
 function literalBetween(template: string, start: number, end: number, site: TemplateSite): string {
   const close = template.indexOf('}', start);
   if (close !== -1 && close < end) throw templateError(template, site, `has an unbalanced '}' at position ${close}`);
-  return template.slice(start, end);
+  const literal = template.slice(start, end);
+  if (literal !== '' && invalidCacheKey(literal)) throw templateError(template, site, 'has a lone surrogate (ill-formed UTF-16)');
+  return literal;
 }
 
 function parsePlaceholder(body: string, template: string, site: TemplateSite): Placeholder {
@@ -92,7 +97,12 @@ function parsePlaceholder(body: string, template: string, site: TemplateSite): P
   if (parameterCount !== undefined && argument >= parameterCount) {
     throw templateError(template, site, `refers to argument ${argument}, but the method declares ${parameterDescription(parameterCount)}`);
   }
-  return { origin: `${siteOf(template, site)}: {${body}}`, argument, path: match[2] ? match[2].slice(1).split('.') : [] };
+  const path = match[2] ? match[2].slice(1).split('.') : [];
+  const forbidden = path.find((property) => FORBIDDEN_PROPERTIES.has(property));
+  if (forbidden !== undefined) {
+    throw templateError(template, site, `has '{${body}}', which goes through '${forbidden}'; a path may only name the argument's own properties`);
+  }
+  return { origin: `${siteOf(template, site)}: {${body}}`, argument, path };
 }
 
 function parameterDescription(count: number): string {
@@ -101,15 +111,12 @@ function parameterDescription(count: number): string {
 }
 
 function segmentAt(args: readonly unknown[], placeholder: Placeholder): string {
-  return escapeKeySegment(textOf(valueAt(args, placeholder), placeholder));
-}
-
-function textOf(value: unknown, placeholder: Placeholder): string {
-  if (typeof value === 'string') return value;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
-  if (!isHashed(value)) return String(value);
+  const value = valueAt(args, placeholder);
+  if (typeof value === 'string') return escapeKeySegment(value);
+  if (value instanceof Date) return escapeKeySegment(Number.isNaN(value.getTime()) ? String(value) : value.toISOString());
+  if (!isHashed(value)) return escapeKeySegment(String(value));
   try {
-    return hashArguments([value]);
+    return HASHED_SEGMENT_MARK + hashArguments([value]);
   } catch (error) {
     throw new TypeError(`${placeholder.origin} cannot be interpolated: ${(error as Error).message}`, { cause: error });
   }
@@ -120,10 +127,16 @@ function isHashed(value: unknown): boolean {
   return value !== null && (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol');
 }
 
+// NOTE: own properties only, so a template never reads through a prototype. An inherited one (a class
+// getter, an ORM's virtual) throws rather than reading as `undefined`, which would give every call one key.
 function valueAt(args: readonly unknown[], placeholder: Placeholder): unknown {
   let value: unknown = args[placeholder.argument];
   for (const property of placeholder.path) {
     if (value === null || value === undefined) return undefined;
+    if (!Object.hasOwn(value, property)) {
+      if (!(property in Object(value))) return undefined;
+      throw new TypeError(`${placeholder.origin}: '${property}' is inherited, not an own property (a getter?); use a key function`);
+    }
     value = (value as Record<string, unknown>)[property];
   }
   return value;
@@ -133,9 +146,9 @@ function functionBuilder(template: KeyFunction, site: TemplateSite): KeyBuilder 
   const call = template as (...args: readonly unknown[]) => unknown;
   return (args) => {
     const key = call(...args);
-    if (typeof key === 'string' && key !== '') return key;
-    const on = `${site.className}.${site.methodName}`;
-    throw new TypeError(`Cache key function on ${on} returned ${describeKey(key)}; it must return a non-empty string`);
+    const invalid = invalidCacheKey(key);
+    if (invalid === undefined) return key as string;
+    throw new TypeError(`Cache key function on ${site.className}.${site.methodName}: ${invalid.message}`, { cause: invalid });
   };
 }
 

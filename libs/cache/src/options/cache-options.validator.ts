@@ -12,6 +12,15 @@ import type { ResolvedCacheOptions } from './resolved-options.interface.js';
 
 const NAMESPACE_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
+/**
+ * The most L1 entries: `lru-cache` allocates about 16 bytes per slot up front (10,000,000 → ~160 MB, and
+ * 2³² throws a bare `RangeError`).
+ */
+export const MAX_L1_ENTRIES = 10_000_000;
+
+/** Bound of the small counts (`breakerThreshold`, `attempts`, `concurrency`). */
+const MAX_COUNT = 1_000_000;
+
 const ALLOWED_KEYS = {
   root: ['namespace', 'defaultTtl', 'grace', 'l1', 'l2', 'bus', 'writeBehind', 'isGlobal'],
   l1: ['max', 'maxBytes', 'ttl'],
@@ -25,9 +34,10 @@ export function resolveCacheOptions(options: CacheModuleOptions): ResolvedCacheO
   requireObject(options, 'options');
   rejectUnknownKeys(options, ALLOWED_KEYS.root, '');
   if (typeof options.namespace !== 'string' || !NAMESPACE_PATTERN.test(options.namespace)) {
-    throw new InvalidCacheOptionError('namespace', `${JSON.stringify(options.namespace)} must match [A-Za-z0-9_.-]+`);
+    throw new InvalidCacheOptionError('namespace', `${shown(options.namespace)} must match [A-Za-z0-9_.-]+`);
   }
   const l2 = resolveL2(options.l2);
+  globalFlag(options.isGlobal);
   return {
     namespace: options.namespace,
     defaultTtl: positiveDuration(options.defaultTtl ?? '5m', 'defaultTtl'),
@@ -45,8 +55,8 @@ function resolveL1(l1: L1Options | false | undefined): ResolvedCacheOptions['l1'
   requireObject(options, 'l1');
   rejectUnknownKeys(options, ALLOWED_KEYS.l1, 'l1.');
   return {
-    max: positiveInteger(options.max ?? 10_000, 'l1.max'),
-    maxBytes: options.maxBytes === undefined ? undefined : positiveInteger(options.maxBytes, 'l1.maxBytes'),
+    max: positiveInteger(options.max ?? 10_000, 'l1.max', MAX_L1_ENTRIES),
+    maxBytes: options.maxBytes === undefined ? undefined : positiveInteger(options.maxBytes, 'l1.maxBytes', Number.MAX_SAFE_INTEGER),
     ttl: positiveDuration(options.ttl ?? '30s', 'l1.ttl'),
   };
 }
@@ -58,7 +68,7 @@ function resolveL2(l2: L2Options | false | undefined): ResolvedCacheOptions['l2'
   return {
     redis: validateConnection(l2.redis, 'l2.redis'),
     commandTimeout: positiveDuration(l2.commandTimeout ?? '500ms', 'l2.commandTimeout'),
-    breakerThreshold: positiveInteger(l2.breakerThreshold ?? 5, 'l2.breakerThreshold'),
+    breakerThreshold: positiveInteger(l2.breakerThreshold ?? 5, 'l2.breakerThreshold', MAX_COUNT),
     breakerCooldown: positiveDuration(l2.breakerCooldown ?? '2s', 'l2.breakerCooldown'),
     lockWait: parseDuration(l2.lockWait ?? '5s', 'l2.lockWait'),
   };
@@ -82,9 +92,9 @@ function resolveWriteBehind(writeBehind: WriteBehindOptions | undefined): Resolv
   return {
     redis: validateConnection(writeBehind.redis, 'writeBehind.redis'),
     delay: parseDuration(writeBehind.delay ?? '1s', 'writeBehind.delay'),
-    attempts: positiveInteger(writeBehind.attempts ?? 8, 'writeBehind.attempts'),
-    concurrency: positiveInteger(writeBehind.concurrency ?? 4, 'writeBehind.concurrency'),
-    flushOnShutdown: writeBehind.flushOnShutdown ?? false,
+    attempts: positiveInteger(writeBehind.attempts ?? 8, 'writeBehind.attempts', MAX_COUNT),
+    concurrency: positiveInteger(writeBehind.concurrency ?? 4, 'writeBehind.concurrency', MAX_COUNT),
+    flushOnShutdown: booleanOption(writeBehind.flushOnShutdown ?? false, 'writeBehind.flushOnShutdown'),
   };
 }
 
@@ -92,11 +102,11 @@ function validateConnection(redis: RedisConnectionOption | undefined, option: st
   if (redis instanceof Redis || redis instanceof Cluster) return redis;
   if (typeof redis === 'string') {
     if (!isRedisUrl(redis)) {
-      throw new InvalidCacheOptionError(option, `${JSON.stringify(redis)} is not a redis:// or rediss:// URL`);
+      throw new InvalidCacheOptionError(option, `${shown(redis)} is not a redis:// or rediss:// URL`);
     }
     return redis;
   }
-  if (redis !== null && typeof redis === 'object') return redis;
+  if (redis !== null && typeof redis === 'object' && !Array.isArray(redis)) return redis;
   throw new InvalidCacheOptionError(option, 'expected a redis:// URL, ioredis options, or a Redis or Cluster instance');
 }
 
@@ -115,13 +125,34 @@ function positiveDuration(value: unknown, option: string): number {
   throw new InvalidCacheOptionError(option, 'must be greater than zero');
 }
 
-function positiveInteger(value: unknown, option: string): number {
-  if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
-  throw new InvalidCacheOptionError(option, `${JSON.stringify(value)} must be a positive integer`);
+function positiveInteger(value: unknown, option: string, max: number): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= max) return value;
+  throw new InvalidCacheOptionError(option, `${shown(value)} must be a positive integer, at most ${max}`);
 }
 
+/**
+ * Checks `isGlobal` (of `forRoot` or `forRootAsync`); called when the module is declared, since Nest
+ * reads it before any provider runs.
+ */
+export function globalFlag(value: unknown): boolean {
+  return booleanOption(value ?? false, 'isGlobal');
+}
+
+function booleanOption(value: unknown, option: string): boolean {
+  if (typeof value === 'boolean') return value;
+  throw new InvalidCacheOptionError(option, `${shown(value)} must be true or false`);
+}
+
+/** The value, for an error message; never throws (`JSON.stringify` would on a BigInt or a cycle). */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'function') return 'a function';
+  return value !== null && typeof value === 'object' ? 'an object' : String(value);
+}
+
+// NOTE: an array is an object too, and `l1: []` would silently mean "defaults".
 function requireObject(value: unknown, option: string): asserts value is object {
-  if (value === null || typeof value !== 'object') {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidCacheOptionError(option, 'expected an object');
   }
 }

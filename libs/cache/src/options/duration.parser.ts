@@ -3,15 +3,22 @@ export type Duration = number | `${number}${DurationUnit}`;
 
 type DurationUnit = 'ms' | 's' | 'm' | 'h' | 'd';
 
-const UNIT_MILLISECONDS: Record<DurationUnit, number> = {
-  ms: 1,
-  s: 1_000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
+const UNIT_MILLISECONDS: Record<DurationUnit, bigint> = {
+  ms: 1n,
+  s: 1_000n,
+  m: 60_000n,
+  h: 3_600_000n,
+  d: 86_400_000n,
 };
 
-const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+/**
+ * The longest duration accepted: 2³¹−1 ms (about 24.8 days).
+ * NOTE: one bound for every duration, the largest delay `setTimeout` honours (a longer one fires after
+ * 1 ms), so a ttl, a timeout or a wait can never overflow a timer, a Redis `PX` or `Date.now() + ttl + grace`.
+ */
+export const MAX_DURATION = 2 ** 31 - 1;
+
+const DURATION_PATTERN = /^(\d+)(?:\.(\d+))?(ms|s|m|h|d)$/;
 
 /** Thrown when an option holds a value that is not allowed; the message names the option. */
 export class InvalidCacheOptionError extends Error {
@@ -25,20 +32,38 @@ export class InvalidCacheOptionError extends Error {
 }
 
 /**
- * Parses a {@link Duration} into milliseconds.
+ * Parses a {@link Duration} into a whole number of milliseconds, from 0 to {@link MAX_DURATION}.
+ * A fraction of a millisecond (`4000.7`, `'0.5ms'`, `'1.0001s'`) is rejected, not rounded.
  * @param option the option's name, used in the error message.
  */
 export function parseDuration(value: unknown, option: string): number {
-  if (typeof value === 'number') {
-    if (Number.isFinite(value) && value >= 0) return value;
-    throw new InvalidCacheOptionError(option, `${value} is not a non-negative finite number of milliseconds`);
-  }
+  if (typeof value === 'number') return checkedMilliseconds(value, String(value), option);
   const match = typeof value === 'string' ? DURATION_PATTERN.exec(value.trim()) : null;
   if (!match) {
     throw new InvalidCacheOptionError(
       option,
-      `${JSON.stringify(value)} is not a duration; use milliseconds or a string like '500ms', '30s', '5m', '1h', '1d'`,
+      `${describe(value)} is not a duration; use milliseconds or a string like '500ms', '30s', '5m', '1h', '1d'`,
     );
   }
-  return Math.round(Number(match[1]) * UNIT_MILLISECONDS[match[2] as DurationUnit]);
+  return checkedMilliseconds(exactMilliseconds(match), describe(value), option);
+}
+
+// NOTE: BigInt keeps '1.1s' exact (1.1 * 1000 is 1100.0000000000002 in floating point) and a 400-digit
+// string finite until the bound check. A fraction of a millisecond comes back as 0.5 (not whole).
+function exactMilliseconds([, whole, fraction = '', unit]: RegExpExecArray): number {
+  const scale = 10n ** BigInt(fraction.length);
+  const scaled = BigInt(whole + fraction) * UNIT_MILLISECONDS[unit as DurationUnit];
+  if (scaled % scale !== 0n) return 0.5;
+  const milliseconds = scaled / scale;
+  return milliseconds > BigInt(MAX_DURATION) ? Infinity : Number(milliseconds);
+}
+
+function checkedMilliseconds(milliseconds: number, shown: string, option: string): number {
+  if (Number.isInteger(milliseconds) && milliseconds >= 0 && milliseconds <= MAX_DURATION) return milliseconds;
+  throw new InvalidCacheOptionError(option, `${shown} must be a whole number of milliseconds from 0 to ${MAX_DURATION} (about 24.8 days)`);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  return typeof value === 'object' && value !== null ? 'an object' : String(value);
 }

@@ -3,12 +3,14 @@ import type { InvalidationMessage } from '../invalidation/invalidation-message.j
 import { deserialize } from '../serialization/value.serializer.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { CacheEntry } from '../stores/cache-entry.interface.js';
+import type { RedisBudget } from '../stores/redis-budget.js';
 import type { EntryPlan, TieredStore } from '../stores/tiered.store.js';
 import { OperationTimeoutError, withTimeout } from '../timing/with-timeout.js';
 import type { RefreshAhead } from '../refresh/refresh-ahead.js';
 import { isRefreshDue, type RefreshAt } from '../refresh/refresh-policy.js';
-import { LOCK_HELD, type LoadAttempt, type LoadRunner } from './load-runner.js';
+import type { LoadAttempt, LoadRunner } from './load-runner.js';
 import type { LoaderContext } from './loader-context.js';
+import { CacheLoadTimeoutError } from './cache-load-timeout.error.js';
 
 /** A loader for `getOrSet`. */
 export type Loader<T> = (context: LoaderContext<T>) => Promise<T> | T;
@@ -17,6 +19,8 @@ export type Loader<T> = (context: LoaderContext<T>) => Promise<T> | T;
 export interface ReadThroughPlan extends EntryPlan {
   /** Past ttl, how long to wait for the loader before serving the stale value. */
   timeout: number | undefined;
+  /** How long callers wait for a loader that never settles before they get an error (or the stale value). */
+  hardTimeout?: number;
   /** Which results are cached; by default everything but `undefined`. */
   shouldCache: ((value: unknown) => boolean) | undefined;
   /** Refresh a fresh entry in the background once it is this far into its ttl. */
@@ -27,7 +31,7 @@ export interface ReadThroughPlan extends EntryPlan {
 export interface LockSettings {
   /** How long a cold read waits for another instance's load before loading itself. */
   wait: number;
-  /** How long a lock lives if its holder never releases it. */
+  /** How long a lock lives unless its holder extends it (it does while the loader runs). */
   ttl: number;
   /** Prefix of lock tokens, unique per instance. */
   owner: string;
@@ -38,9 +42,15 @@ interface StaleValue<T> {
   createdAt: number;
 }
 
+interface SharedLoad {
+  promise: Promise<unknown>;
+  tags: readonly string[];
+}
 
 const FIRST_POLL_DELAY = 10;
 const LONGEST_POLL_DELAY = 100;
+/** Default of `hardTimeout`: generous, but a loader that never settles cannot hang its key forever. */
+export const DEFAULT_HARD_TIMEOUT = 60_000;
 
 /**
  * Read-through with stampede protection: concurrent misses of one key in this process share one load;
@@ -48,7 +58,7 @@ const LONGEST_POLL_DELAY = 100;
  * within grace, a failing or slow loader yields the stale value.
  */
 export class ReadThrough {
-  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly inFlight = new Map<string, SharedLoad>();
 
   constructor(
     private readonly tiered: TieredStore,
@@ -65,23 +75,28 @@ export class ReadThrough {
       const shared = this.inFlight.get(key);
       if (shared !== undefined) {
         this.stats.coalesced += 1;
-        return shared as Promise<T>;
+        return shared.promise as Promise<T>;
       }
     }
     const promise: Promise<T> = this.resolve(key, loader, plan, l1Entry, refreshing).finally(() => {
-      if (this.inFlight.get(key) === promise) this.inFlight.delete(key);
+      if (this.inFlight.get(key)?.promise === promise) this.inFlight.delete(key);
     });
-    if (!refreshing) this.inFlight.set(key, promise);
+    if (!refreshing) this.inFlight.set(key, { promise, tags: plan.tags });
     return promise;
   }
 
-  /** New callers must not join a load that an invalidation has made stale. */
+  /** New callers must not join a load that an invalidation has made stale; other loads stay shared. */
   forget(message: InvalidationMessage): void {
-    if (message.clear || message.tags?.length) {
+    if (message.clear) {
       this.inFlight.clear();
       return;
     }
     for (const key of message.keys ?? []) this.inFlight.delete(key);
+    if (!message.tags?.length) return;
+    const tags = new Set(message.tags);
+    for (const [key, load] of this.inFlight) {
+      if (load.tags.some((tag) => tags.has(tag))) this.inFlight.delete(key);
+    }
   }
 
   private async resolve<T>(
@@ -92,46 +107,54 @@ export class ReadThrough {
     refreshing: boolean,
   ): Promise<T> {
     let stale = l1Entry && l1Entry.staleUntil > Date.now() ? { value: l1Entry.value, createdAt: l1Entry.createdAt } : undefined;
-    const tags = await this.tiered.snapshotTags(plan.tags);
-    if (!refreshing && this.tiered.l2) {
-      const found = await this.tiered.readL2(key);
-      if (found && found.freshUntil > Date.now()) {
-        this.stats.hits.l2 += 1;
-        if (plan.refreshAt !== undefined && isRefreshDue(found, plan.refreshAt, Date.now())) this.refreshAhead.start(key, loader, plan);
-        return this.tiered.promote<T>(key, found, tags.position, plan.l1);
-      }
-      this.stats.misses.l2 += 1;
-      if (found && found.staleUntil > Date.now() && (!stale || found.createdAt > stale.createdAt)) {
-        stale = { value: deserialize<T>(found.bytes), createdAt: found.createdAt };
-      }
+    const budget = this.tiered.budget();
+    const position = this.tiered.position;
+    // NOTE: one round trip each: the entry with its tags' versions; on a miss the tag snapshot with the
+    // lock; after the loader, the write.
+    const found = refreshing ? undefined : await this.tiered.readL2(key, budget, plan.tags);
+    if (found && found.freshUntil > Date.now()) {
+      this.stats.hits.l2 += 1;
+      if (plan.refreshAt !== undefined && isRefreshDue(found, plan.refreshAt, Date.now())) this.refreshAhead.start(key, loader, plan);
+      return this.tiered.promote<T>(key, found, position, plan.l1);
     }
-    let lockToken: string | undefined;
-    if (!refreshing && this.tiered.l2) {
-      const lock = await this.runner.tryLock(key);
-      if (lock === LOCK_HELD) {
-        if (stale) return this.serveStale(key, stale, 'another instance is refreshing it');
-        const outcome = await this.awaitOtherLoader<T>(key, tags.position, plan.l1);
-        if (outcome && 'value' in outcome) return outcome.value;
-        lockToken = outcome?.token;
-      } else {
-        lockToken = lock;
-      }
+    if (!refreshing && this.tiered.l2) this.stats.misses.l2 += 1;
+    if (found && found.staleUntil > Date.now() && (!stale || found.createdAt > stale.createdAt)) {
+      stale = { value: deserialize<T>(found.bytes), createdAt: found.createdAt };
     }
-    return this.runLoader(key, stale, { key, loader, plan, staleValue: stale?.value, tags, lockToken });
+    // NOTE: a refresh replaces whatever load is running: its result is newer.
+    const [tags, claim] = await Promise.all([
+      this.tiered.snapshotTags(plan.tags, plan.ttl + plan.grace, budget),
+      this.runner.claim(key, refreshing ? 'take' : 'nx', budget),
+    ]);
+    const attempt = { key, loader, plan, staleValue: stale?.value, tags: { ...tags, position }, budget, publish: refreshing };
+    if (!claim.held) return this.runLoader(key, stale, { ...attempt, token: claim.token });
+    if (stale) return this.serveStale(key, stale, 'another instance is refreshing it');
+    const outcome = await this.awaitOtherLoader<T>(key, position, plan.l1, budget);
+    if ('found' in outcome) return outcome.found;
+    // NOTE: past lockWait with the lock still held (its holder extends it while loading), this caller loads
+    // too but cannot write: the slow load's result is the one cached. A dead holder's lock expires within its ttl.
+    return this.runLoader(key, stale, { ...attempt, token: outcome.token });
   }
 
   private async runLoader<T>(key: string, stale: StaleValue<T> | undefined, attempt: LoadAttempt<T>): Promise<T> {
     const { plan } = attempt;
     const loading = this.runner.loadAndStore(attempt);
+    const softTimeout = stale ? plan.timeout : undefined;
+    const hardTimeout = plan.hardTimeout ?? DEFAULT_HARD_TIMEOUT;
     try {
-      if (!stale || plan.timeout === undefined) return await loading;
-      return await withTimeout(loading, plan.timeout, `the loader took longer than ${plan.timeout}ms`);
+      if (softTimeout === undefined || softTimeout >= hardTimeout) return await withTimeout(loading, hardTimeout, `the loader took longer than ${hardTimeout}ms`);
+      return await withTimeout(loading, softTimeout, `the loader took longer than ${softTimeout}ms`);
     } catch (error: unknown) {
-      if (!stale) throw error;
-      if (!(error instanceof OperationTimeoutError)) return this.serveStale(key, stale, `the loader failed: ${describe(error)}`);
-      // NOTE: the late load goes on and still lands in the cache; only its failure is left to report.
+      if (!(error instanceof OperationTimeoutError)) {
+        if (!stale) throw error;
+        return this.serveStale(key, stale, `the loader failed: ${describe(error)}`);
+      }
+      // NOTE: the late load goes on and still lands in the cache (through its lock); only its failure is left to report.
       loading.catch((late: unknown) => this.logger.warn(`Late load of '${key}' failed: ${describe(late)}`));
-      return this.serveStale(key, stale, error.message);
+      if (stale) return this.serveStale(key, stale, error.message);
+      // NOTE: the next call may load again at once; the hung load's late write is refused.
+      this.runner.release(key, attempt.token);
+      throw new CacheLoadTimeoutError(key, hardTimeout);
     }
   }
 
@@ -141,21 +164,22 @@ export class ReadThrough {
     return stale.value;
   }
 
-  /** Polls for the other instance's result; takes over the lock if it is released without one. */
-  private async awaitOtherLoader<T>(key: string, position: number, useL1: boolean | undefined): Promise<{ value: T } | { token: string } | undefined> {
+  /**
+   * Polls for the other instance's result until `lockWait`. Claims the lock when it is released without
+   * one; otherwise returns a token that does not hold it.
+   */
+  private async awaitOtherLoader<T>(key: string, position: number, useL1: boolean | undefined, budget: RedisBudget): Promise<{ found: T } | { token: string }> {
     const deadline = Date.now() + this.lock.wait;
-    for (let pause = FIRST_POLL_DELAY; Date.now() < deadline; pause = Math.min(pause * 2, LONGEST_POLL_DELAY)) {
-      await sleep(pause);
-      const found = await this.tiered.readL2(key);
+    for (let pause = FIRST_POLL_DELAY; ; pause = Math.min(pause * 2, LONGEST_POLL_DELAY)) {
+      await sleep(Math.max(0, Math.min(pause, deadline - Date.now())));
+      const found = await this.tiered.readL2(key, budget);
       if (found && found.freshUntil > Date.now()) {
         this.stats.hits.l2 += 1;
-        return { value: this.tiered.promote<T>(key, found, position, useL1) };
+        return { found: this.tiered.promote<T>(key, found, position, useL1) };
       }
-      const lock = await this.runner.tryLock(key);
-      if (lock === undefined) return undefined;
-      if (lock !== LOCK_HELD) return { token: lock };
+      const claim = await this.runner.claim(key, 'nx', budget);
+      if (!claim.held || Date.now() >= deadline) return { token: claim.token };
     }
-    return undefined;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { LOCK_HELD, type LoadRunner } from '../read-through/load-runner.js';
+import type { LoadRunner } from '../read-through/load-runner.js';
 import type { Loader, ReadThroughPlan } from '../read-through/read-through.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { TieredStore } from '../stores/tiered.store.js';
@@ -29,11 +29,11 @@ export class RefreshAhead {
   }
 
   private async refresh<T>(key: string, loader: Loader<T>, plan: ReadThroughPlan): Promise<void> {
-    const tags = await this.tiered.snapshotTags(plan.tags);
-    const lockToken = await this.runner.tryLock(key);
-    if (lockToken === LOCK_HELD) return this.record('skipped');
+    const budget = this.tiered.budget();
+    const [tags, claim] = await Promise.all([this.tiered.snapshotTags(plan.tags, plan.ttl + plan.grace, budget), this.runner.claim(key, 'nx', budget)]);
+    if (claim.held) return this.record('skipped');
     try {
-      await this.runner.loadAndStore({ key, loader, plan, staleValue: undefined, tags, lockToken });
+      await this.runner.loadAndStore({ key, loader, plan, staleValue: undefined, tags, token: claim.token, budget, publish: true });
       this.record('refreshed');
     } catch (error) {
       this.logger.warn(`Refresh ahead of '${key}' failed: ${error instanceof Error ? error.message : String(error)}`);

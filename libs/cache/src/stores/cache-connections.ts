@@ -9,6 +9,7 @@ import {
   duplicateConnection,
   type ManagedConnection,
 } from './redis-connection.factory.js';
+import { requireRedisVersion } from './redis-version.check.js';
 
 const READY_TIMEOUT = 3_000;
 
@@ -44,6 +45,7 @@ export class CacheConnections {
   async awaitReady(): Promise<void> {
     if (!this.l2Connection) return;
     const ready = await awaitReady(this.l2Connection.client, READY_TIMEOUT);
+    await requireRedisVersion(this.l2Connection.client, ready, this.logger);
     if (!ready) this.logger.warn('Redis did not answer at startup; running on L1 and loaders until it does');
   }
 

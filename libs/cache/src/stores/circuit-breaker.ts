@@ -1,9 +1,24 @@
-/** Thrown instead of calling Redis while the circuit is open, or when a command outlives its timeout. */
+/** Thrown instead of calling Redis while the circuit is open, or when a command outlives its deadline. */
 export class RedisUnavailableError extends Error {
-  constructor(reason: string) {
+  constructor(
+    reason: string,
+    /** Whether the command may still reach Redis: its outcome is unknown, so a write may have been applied. */
+    readonly maybeApplied: boolean,
+  ) {
     super(`nestjs-tiered-cache: Redis unavailable (${reason})`);
     this.name = 'RedisUnavailableError';
   }
+}
+
+/** Whether a failed write may still have been applied by Redis (anything but a refusal before sending or an error reply). */
+export function mayHaveApplied(error: unknown): boolean {
+  if (error instanceof RedisUnavailableError) return error.maybeApplied;
+  return !isErrorReply(error);
+}
+
+/** Whether an error is an answer from Redis (an error reply): Redis is up, the command was wrong. */
+export function isErrorReply(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ReplyError';
 }
 
 interface InFlightCall {
@@ -12,7 +27,7 @@ interface InFlightCall {
 }
 
 const LONGEST_SWEEP_INTERVAL = 50;
-const BATCHED_COMMAND_ALLOWANCE = 0.1;
+const BATCHED_COMMAND_ALLOWANCE = 0.5;
 
 /**
  * Guards every Redis call: a timeout, and a circuit that opens after `threshold` consecutive failures,
@@ -27,10 +42,14 @@ export class CircuitBreaker {
   private readonly inFlight = new Set<InFlightCall>();
   private sweeper: NodeJS.Timeout | undefined;
 
+  private refusedWhileOpen = 0;
+
   constructor(
     private readonly threshold: number,
     private readonly cooldown: number,
     private readonly timeout: number,
+    /** Told once when the circuit opens, and once when it closes again (with the calls it skipped meanwhile). */
+    private readonly onStateChange: (state: 'open' | 'closed', skippedCalls: number) => void = () => undefined,
   ) {}
 
   /** Whether calls are currently skipped. */
@@ -38,11 +57,22 @@ export class CircuitBreaker {
     return this.openUntil > Date.now() || this.probing;
   }
 
+  /** The deadline of a call starting now. */
+  deadline(): number {
+    return Date.now() + this.timeout;
+  }
+
+  /** `deadline` extended for a batch of `commands` commands, so a large `setMany` is not mistaken for a dead Redis. */
+  forBatch(deadline: number, commands: number): number {
+    return deadline + Math.max(0, commands - 1) * BATCHED_COMMAND_ALLOWANCE;
+  }
+
   /**
-   * Runs `operation` under the timeout, unless the circuit is open. A batch of `commands` gets a
-   * proportionally longer deadline, so a large `setMany` is not mistaken for a dead Redis.
+   * Runs `operation` until `deadline` (epoch ms), unless the circuit is open. An error reply counts as
+   * Redis answering: only silence and connection failures open the circuit.
    */
-  run<T>(operation: () => Promise<T>, commands = 1): Promise<T> {
+  run<T>(operation: () => Promise<T>, deadline = this.deadline()): Promise<T> {
+    if (deadline <= Date.now()) return Promise.reject(new RedisUnavailableError('no time left for this call', false));
     let isProbe: boolean;
     try {
       isProbe = this.admit();
@@ -51,8 +81,8 @@ export class CircuitBreaker {
     }
     return new Promise<T>((resolve, reject) => {
       const call: InFlightCall = {
-        deadline: Date.now() + this.timeout + (commands - 1) * BATCHED_COMMAND_ALLOWANCE,
-        reject: (error) => this.settle(call, isProbe, false) && reject(error),
+        deadline,
+        reject: (error) => this.settle(call, isProbe, isErrorReply(error)) && reject(error),
       };
       this.inFlight.add(call);
       this.sweeper ??= this.startSweeper();
@@ -70,16 +100,20 @@ export class CircuitBreaker {
   }
 
   private admit(): boolean {
-    if (this.probing) throw new RedisUnavailableError('circuit open');
     if (this.openUntil === 0) return false;
-    if (this.openUntil > Date.now()) throw new RedisUnavailableError('circuit open');
+    if (this.probing || this.openUntil > Date.now()) {
+      this.refusedWhileOpen += 1;
+      throw new RedisUnavailableError('circuit open', false);
+    }
     this.probing = true;
     return true;
   }
 
   private recordFailure(): void {
     this.consecutiveFailures += 1;
-    if (this.consecutiveFailures >= this.threshold) this.openUntil = Date.now() + this.cooldown;
+    if (this.consecutiveFailures < this.threshold) return;
+    if (this.openUntil === 0) this.onStateChange('open', 0);
+    this.openUntil = Date.now() + this.cooldown;
   }
 
   /** Records the outcome of a call once (a timed-out call may still answer later); false if already settled. */
@@ -88,7 +122,9 @@ export class CircuitBreaker {
     if (isProbe) this.probing = false;
     if (succeeded) {
       this.consecutiveFailures = 0;
+      if (this.openUntil !== 0) this.onStateChange('closed', this.refusedWhileOpen);
       this.openUntil = 0;
+      this.refusedWhileOpen = 0;
     } else {
       this.recordFailure();
     }
@@ -105,7 +141,7 @@ export class CircuitBreaker {
   private sweep(): void {
     const now = Date.now();
     for (const call of this.inFlight) {
-      if (call.deadline <= now) call.reject(new RedisUnavailableError(`no answer within ${this.timeout}ms`));
+      if (call.deadline <= now) call.reject(new RedisUnavailableError('no answer before the deadline', true));
     }
   }
 }

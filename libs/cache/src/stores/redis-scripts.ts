@@ -1,5 +1,12 @@
 import { LuaScript } from './lua-script.js';
 
+// NOTE: every script that writes an entry or takes a lock is fenced by the caller's deadline, read on
+// Redis's own clock: a command the caller gave up on (a stall, a partition, ioredis resending after a
+// reconnect) is refused when it finally arrives, so it can never land over a newer write or a delete.
+const PAST_DEADLINE = `
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[1]) then return -1 end`;
+
 /**
  * Bumps a tag's version. One key. A version key that expired is re-created at a random start (with a
  * TTL), never at a number an older entry may have recorded, so an invalidated entry cannot become valid again.
@@ -9,12 +16,51 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCR', KEYS[1]) en
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return tonumber(ARGV[1])`);
 
-/** Writes an entry only while the load lock holds the caller's token, then releases it. Entry and lock share a slot. */
-export const SET_IF_LOCKED = new LuaScript(`
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+/**
+ * The tag's current version, created at a random start when missing (evicted or never used): an entry
+ * never records a version that a missing key could stand for. Extends the key's TTL to at least ARGV[2].
+ */
+export const READ_TAG_VERSION = new LuaScript(`
+local version = redis.call('GET', KEYS[1])
+if version then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2], 'GT')
+  return tonumber(version)
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return tonumber(ARGV[1])`);
+
+/** Writes an entry and removes its load lock (entry and lock share a slot). ARGV: deadline, envelope, ttl. */
+export const WRITE_ENTRY = new LuaScript(`${PAST_DEADLINE}
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('DEL', KEYS[2])
 return 1`);
+
+/**
+ * Writes a loaded entry only while the load lock holds the caller's token, then releases it.
+ * ARGV: deadline, token, envelope, ttl. Returns 1 written, 0 lock lost (a delete or a newer write).
+ */
+export const WRITE_IF_LOCKED = new LuaScript(`${PAST_DEADLINE}
+if redis.call('GET', KEYS[2]) ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+redis.call('DEL', KEYS[2])
+return 1`);
+
+/**
+ * Takes a load lock. ARGV: deadline, token, ttl, mode ('nx': only if free; 'take': replacing another
+ * holder, whose write is then refused). Returns 1 taken, 0 held by another.
+ */
+export const TAKE_LOCK = new LuaScript(`${PAST_DEADLINE}
+if ARGV[4] == 'nx' then
+  if redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3], 'NX') then return 1 end
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`);
+
+/** Extends the load lock while it still holds the caller's token. One key. ARGV: token, ttl. */
+export const EXTEND_LOCK = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`);
 
 /** Deletes the load lock only if it still holds the caller's token. One key. */
 export const RELEASE_LOCK = new LuaScript(`

@@ -3,31 +3,50 @@ import { Cluster, type Redis } from 'ioredis';
 import { decodeEnvelope, encodeEnvelope, type EncodedEntry } from '../serialization/envelope.codec.js';
 import { deserialize, serialize } from '../serialization/value.serializer.js';
 import type { CacheEntry, CacheStore } from './cache-entry.interface.js';
-import type { CircuitBreaker } from './circuit-breaker.js';
+import { RedisUnavailableError, type CircuitBreaker } from './circuit-breaker.js';
 import { runBatch, type KeyedCommand } from './redis-batch.js';
-import { INVALIDATE_TAG, RELEASE_LOCK, SET_IF_LOCKED } from './redis-scripts.js';
+import { EXTEND_LOCK, INVALIDATE_TAG, READ_TAG_VERSION, RELEASE_LOCK, TAKE_LOCK, WRITE_ENTRY, WRITE_IF_LOCKED } from './redis-scripts.js';
 import type { RedisKeyLayout } from './redis-key.layout.js';
 
 const SCAN_BATCH = 500;
 const RANDOM_VERSION_FLOOR = 1_000_000;
+/** A fenced script's reply when it arrived after the caller's deadline. */
+const FENCED = -1;
+
+/** What the tiered layer needs from L2 (the seam a test double stands in for). */
+export type SharedTier = Pick<
+  RedisStore,
+  'read' | 'readMany' | 'write' | 'writeIfLocked' | 'snapshotTagVersions' | 'invalidateTags' | 'takeLock' | 'extendLock' | 'releaseLock' | 'delete' | 'clear' | 'stop'
+>;
+
+/** How a load takes its key's lock: only if free, or replacing another holder (whose write is then refused). */
+export type LockMode = 'nx' | 'take';
 
 /**
  * L2: entries in Redis as envelopes, tag versions as counters, load locks with tokens. Every method
  * goes through the circuit breaker and throws on Redis trouble; the tiered layer decides how to degrade.
+ * Methods take the caller's deadline (epoch ms); writes and locks are fenced by it on Redis's clock.
  */
 export class RedisStore implements CacheStore {
   readonly layer = 'l2' as const;
+  /** Redis's clock minus ours, in ms, measured when the connection becomes ready. */
+  private clockOffset = 0;
+  private readonly onReady = (): void => void this.syncClock();
 
   constructor(
     readonly redis: Redis | Cluster,
     private readonly layout: RedisKeyLayout,
     private readonly breaker: CircuitBreaker,
     private readonly newTagTtl: number,
-  ) {}
+  ) {
+    redis.on('ready', this.onReady);
+    if (redis.status === 'ready') void this.syncClock();
+  }
 
-  /** Stops background timers (module shutdown); the connection is closed by its owner. */
+  /** Stops background timers and listeners (module shutdown); the connection is closed by its owner. */
   stop(): void {
     this.breaker.stop();
+    this.redis.off('ready', this.onReady);
   }
 
   /** Whether the circuit breaker currently skips Redis. */
@@ -36,80 +55,108 @@ export class RedisStore implements CacheStore {
   }
 
   /** The entry with its value still encoded, if present and valid for its tags. */
-  read(key: string): Promise<EncodedEntry | undefined> {
+  /**
+   * The entry with its value still encoded, if present and valid for its tags. The versions of
+   * `expectedTags` (the tags the caller's entries carry) are read in the same round trip.
+   */
+  read(key: string, deadline = this.breaker.deadline(), expectedTags: readonly string[] = []): Promise<EncodedEntry | undefined> {
     return this.breaker
-      .run(() => this.redis.getBuffer(this.layout.entry(key)))
-      .then((raw) => (raw === null ? undefined : this.validate(decodeEnvelope(raw))));
+      .run(() => Promise.all([this.redis.getBuffer(this.layout.entry(key)), this.readTagVersions(expectedTags, deadline)]), deadline)
+      .then(([raw, versions]) => (raw === null ? undefined : this.validate(decodeEnvelope(raw), deadline, versions)));
   }
 
   /** Like {@link read} for many keys, one round trip per slot. */
-  async readMany(keys: readonly string[]): Promise<(EncodedEntry | undefined)[]> {
+  async readMany(keys: readonly string[], deadline = this.breaker.deadline()): Promise<(EncodedEntry | undefined)[]> {
     const commands = keys.map((key): KeyedCommand => ['getBuffer', this.layout.entry(key)]);
-    const raws = await this.breaker.run(() => runBatch(this.redis, commands), commands.length);
+    const raws = await this.breaker.run(() => runBatch(this.redis, commands), this.breaker.forBatch(deadline, keys.length));
     const entries = raws.map((raw) => (Buffer.isBuffer(raw) ? decodeEnvelope(raw) : undefined));
-    return this.validateMany(entries);
+    return this.validateMany(entries, deadline);
   }
 
   /**
-   * Writes encoded entries and extends their tags' lifetimes, one round trip per slot. Each write also
-   * removes the key's load lock, so a load in flight anywhere cannot overwrite it with an older value.
+   * Writes encoded entries and extends their tags' lifetimes, in one round trip. Each write also removes
+   * the key's load lock, so a load in flight anywhere cannot overwrite it with an older value.
    */
-  async write(items: readonly { key: string; entry: EncodedEntry }[]): Promise<void> {
-    const commands: KeyedCommand[] = [];
-    for (const { key, entry } of items) {
-      const ttl = physicalTtl(entry);
-      commands.push(
-        ['set', this.layout.entry(key), encodeEnvelope(entry), 'PX', ttl],
-        ['del', this.layout.lock(key)],
-        ...this.tagLifetimeCommands(entry, ttl),
-      );
-    }
-    await this.breaker.run(() => runBatch(this.redis, commands), commands.length);
+  async write(items: readonly { key: string; entry: EncodedEntry }[], deadline = this.breaker.deadline()): Promise<void> {
+    const fence = this.fence(this.breaker.forBatch(deadline, items.length));
+    const replies = await this.breaker.run(() => {
+      void this.extendTags(items.map(({ entry }) => entry));
+      const keys = (key: string): string[] => [this.layout.entry(key), this.layout.lock(key)];
+      return Promise.all(items.map(({ key, entry }) => WRITE_ENTRY.run(this.redis, keys(key), [fence, encodeEnvelope(entry), physicalTtl(entry)])));
+    }, this.breaker.forBatch(deadline, items.length));
+    if (replies.includes(FENCED)) throw new RedisUnavailableError('the write reached Redis after its deadline', false);
   }
 
   /**
    * Writes a loaded entry only while `token` still holds the key's load lock, then releases it.
-   * A `delete` during the load removed the lock, so the stale result is dropped: returns `false`.
+   * A `delete` or a newer write during the load removed the lock, so the stale result is dropped: returns `false`.
    */
-  async writeIfLocked(key: string, entry: EncodedEntry, token: string): Promise<boolean> {
+  async writeIfLocked(key: string, entry: EncodedEntry, token: string, deadline = this.breaker.deadline()): Promise<boolean> {
     const ttl = physicalTtl(entry);
-    return this.breaker.run(async () => {
-      await runBatch(this.redis, this.tagLifetimeCommands(entry, ttl));
-      const keys = [this.layout.entry(key), this.layout.lock(key)];
-      return (await SET_IF_LOCKED.run(this.redis, keys, [token, encodeEnvelope(entry), ttl])) === 1;
-    });
+    const keys = [this.layout.entry(key), this.layout.lock(key)];
+    const reply = await this.breaker.run(() => {
+      void this.extendTags([entry]);
+      return WRITE_IF_LOCKED.run(this.redis, keys, [this.fence(deadline), token, encodeEnvelope(entry), ttl]);
+    }, deadline);
+    if (reply === FENCED) throw new RedisUnavailableError('the write reached Redis after its deadline', false);
+    return reply === 1;
   }
 
-  /** Current versions of `tags` (0 for a tag never invalidated). */
-  async readTagVersions(tags: readonly string[]): Promise<Record<string, number>> {
+  /** Current versions of `tags`; `NaN` for a missing version key (no entry can match it). */
+  async readTagVersions(tags: readonly string[], deadline = this.breaker.deadline()): Promise<Record<string, number>> {
     const versions: Record<string, number> = {};
     if (tags.length === 0) return versions;
     const commands = tags.map((tag): KeyedCommand => ['get', this.layout.tag(tag)]);
-    const values = await this.breaker.run(() => runBatch(this.redis, commands));
-    tags.forEach((tag, index) => (versions[tag] = Number(values[index] ?? 0)));
+    const values = await this.breaker.run(() => runBatch(this.redis, commands), deadline);
+    tags.forEach((tag, index) => (versions[tag] = values[index] === null ? Number.NaN : Number(values[index])));
+    return versions;
+  }
+
+  /**
+   * The versions a value about to be produced records: missing version keys are created at a random
+   * start, so an evicted tag can never validate an entry written under an older version. Keeps each
+   * version key alive at least `ttl` ms.
+   */
+  async snapshotTagVersions(tags: readonly string[], ttl: number, deadline = this.breaker.deadline()): Promise<Record<string, number>> {
+    const versions: Record<string, number> = {};
+    if (tags.length === 0) return versions;
+    const replies = await this.breaker.run(
+      () => Promise.all(tags.map((tag) => READ_TAG_VERSION.run(this.redis, [this.layout.tag(tag)], [randomVersion(), Math.max(1, Math.ceil(ttl))]))),
+      deadline,
+    );
+    tags.forEach((tag, index) => (versions[tag] = Number(replies[index])));
     return versions;
   }
 
   /** Bumps each tag's version: one command per tag, whatever the number of tagged entries. */
-  async invalidateTags(tags: readonly string[]): Promise<void> {
-    await this.breaker.run(() =>
-      Promise.all(
-        tags.map((tag) =>
-          INVALIDATE_TAG.run(this.redis, [this.layout.tag(tag)], [randomInt(RANDOM_VERSION_FLOOR, 2 ** 47), this.newTagTtl]),
-        ),
-      ),
+  async invalidateTags(tags: readonly string[], deadline = this.breaker.deadline()): Promise<void> {
+    await this.breaker.run(
+      () => Promise.all(tags.map((tag) => INVALIDATE_TAG.run(this.redis, [this.layout.tag(tag)], [randomVersion(), this.newTagTtl]))),
+      this.breaker.forBatch(deadline, tags.length),
     );
   }
 
   /** Takes the load lock of `key` for `ttl` ms with `token`; `false` if another holder has it. */
-  async tryLock(key: string, token: string, ttl: number): Promise<boolean> {
-    const reply = await this.breaker.run(() => this.redis.set(this.layout.lock(key), token, 'PX', ttl, 'NX'));
-    return reply === 'OK';
+  async takeLock(key: string, token: string, ttl: number, mode: LockMode, deadline = this.breaker.deadline()): Promise<boolean> {
+    const reply = await this.breaker.run(
+      () => TAKE_LOCK.run(this.redis, [this.layout.lock(key)], [this.fence(deadline), token, ttl, mode]),
+      deadline,
+    );
+    if (reply === FENCED) throw new RedisUnavailableError('the lock request reached Redis after its deadline', false);
+    return reply === 1;
   }
 
-  /** Releases the lock only if it still holds `token`. */
+  /** Extends the load lock while `token` holds it; `false` once it is lost. */
+  async extendLock(key: string, token: string, ttl: number): Promise<boolean> {
+    return (await this.breaker.run(() => EXTEND_LOCK.run(this.redis, [this.layout.lock(key)], [token, ttl]))) === 1;
+  }
+
+  /**
+   * Releases the lock if it still holds `token`. NOTE: sent past the circuit breaker: on a stalled
+   * connection it queues behind the lock request it undoes, so a lock taken late is released, not orphaned.
+   */
   async releaseLock(key: string, token: string): Promise<void> {
-    await this.breaker.run(() => RELEASE_LOCK.run(this.redis, [this.layout.lock(key)], [token]));
+    await RELEASE_LOCK.run(this.redis, [this.layout.lock(key)], [token]);
   }
 
   async get<T>(key: string): Promise<CacheEntry<T> | undefined> {
@@ -131,15 +178,19 @@ export class RedisStore implements CacheStore {
   }
 
   /** Deletes entries together with their load locks, so a load in flight cannot write its stale result. */
-  async delete(keys: readonly string[]): Promise<void> {
+  async delete(keys: readonly string[], deadline = this.breaker.deadline()): Promise<void> {
     const commands = keys.map((key): KeyedCommand => ['del', this.layout.entry(key), this.layout.lock(key)]);
-    await this.breaker.run(() => runBatch(this.redis, commands), commands.length);
+    await this.breaker.run(() => runBatch(this.redis, commands), this.breaker.forBatch(deadline, keys.length));
   }
 
-  /** SCANs this namespace in batches and UNLINKs what it finds, on every master of a Cluster. */
+  /**
+   * SCANs this namespace in batches and UNLINKs what it finds, on every master of a Cluster, twice.
+   * NOTE: the first pass removes every load lock, so a load that began before the clear cannot write
+   * afterwards; one that wrote before its lock was reached is removed by the second pass.
+   */
   async clear(): Promise<void> {
     const nodes = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
-    await Promise.all(nodes.map((node) => this.clearNode(node)));
+    for (let pass = 0; pass < 2; pass += 1) await Promise.all(nodes.map((node) => this.clearNode(node)));
   }
 
   // NOTE: each SCAN step and UNLINK batch has its own deadline: clearing a big namespace is slow, not dead.
@@ -149,38 +200,60 @@ export class RedisStore implements CacheStore {
       const [next, keys] = await this.breaker.run(() => node.scan(cursor, 'MATCH', this.layout.namespacePattern, 'COUNT', SCAN_BATCH));
       cursor = next;
       const unlinks = keys.map((key): KeyedCommand => ['unlink', key]);
-      if (unlinks.length > 0) await this.breaker.run(() => runBatch(node, unlinks), unlinks.length);
+      if (unlinks.length > 0) await this.breaker.run(() => runBatch(node, unlinks), this.breaker.forBatch(this.breaker.deadline(), unlinks.length));
     } while (cursor !== '0');
   }
 
-  /** Keeps each tag's version key alive at least as long as the entry that recorded it. */
-  private tagLifetimeCommands(entry: EncodedEntry, ttl: number): KeyedCommand[] {
-    return Object.keys(entry.tags ?? {}).flatMap((tag): KeyedCommand[] => {
-      const tagKey = this.layout.tag(tag);
-      return [
-        ['set', tagKey, 0, 'PX', ttl, 'NX'],
-        ['pexpire', tagKey, ttl, 'GT'],
-      ];
-    });
+  /** Keeps each tag's version key alive at least as long as the entries that recorded it (best effort). */
+  private extendTags(entries: readonly EncodedEntry[]): Promise<unknown> {
+    const lifetimes = new Map<string, number>();
+    for (const entry of entries) {
+      const ttl = physicalTtl(entry);
+      for (const tag in entry.tags) lifetimes.set(tag, Math.max(ttl, lifetimes.get(tag) ?? 0));
+    }
+    const commands = [...lifetimes].map(([tag, ttl]): KeyedCommand => ['pexpire', this.layout.tag(tag), ttl, 'GT']);
+    return runBatch(this.redis, commands).catch(() => undefined);
   }
 
-  private validate(entry: EncodedEntry | undefined): EncodedEntry | undefined | Promise<EncodedEntry | undefined> {
+  /** Our deadline on Redis's clock. */
+  private fence(deadline: number): number {
+    return Math.floor(deadline + this.clockOffset);
+  }
+
+  private async syncClock(): Promise<void> {
+    try {
+      const sent = Date.now();
+      const [seconds, microseconds] = await this.redis.time();
+      const received = Date.now();
+      this.clockOffset = Number(seconds) * 1_000 + Math.floor(Number(microseconds) / 1_000) - (sent + received) / 2;
+    } catch {
+      // NOTE: without a measurement both clocks are taken to agree (Redis usually runs on a synchronized host).
+    }
+  }
+
+  private validate(entry: EncodedEntry | undefined, deadline: number, known: Record<string, number>): EncodedEntry | undefined | Promise<EncodedEntry | undefined> {
     const recorded = entry?.tags;
     if (recorded === undefined) return entry;
-    return this.readTagVersions(Object.keys(recorded)).then((versions) => (matchesVersions(recorded, versions) ? entry : undefined));
+    const unknown = Object.keys(recorded).filter((tag) => !(tag in known));
+    if (unknown.length === 0) return matchesVersions(recorded, known) ? entry : undefined;
+    return this.readTagVersions(unknown, deadline).then((versions) => (matchesVersions(recorded, { ...known, ...versions }) ? entry : undefined));
   }
 
-  private async validateMany(entries: (EncodedEntry | undefined)[]): Promise<(EncodedEntry | undefined)[]> {
+  private async validateMany(entries: (EncodedEntry | undefined)[], deadline: number): Promise<(EncodedEntry | undefined)[]> {
     const tags = new Set<string>();
     for (const entry of entries) for (const tag of Object.keys(entry?.tags ?? {})) tags.add(tag);
     if (tags.size === 0) return entries;
-    const versions = await this.readTagVersions([...tags]);
+    const versions = await this.readTagVersions([...tags], deadline);
     return entries.map((entry) => (entry?.tags && !matchesVersions(entry.tags, versions) ? undefined : entry));
   }
 }
 
+function randomVersion(): number {
+  return randomInt(RANDOM_VERSION_FLOOR, 2 ** 47);
+}
+
 function physicalTtl(entry: EncodedEntry): number {
-  return Math.max(1, entry.staleUntil - Date.now());
+  return Math.max(1, Math.ceil(entry.staleUntil - Date.now()));
 }
 
 function matchesVersions(recorded: Readonly<Record<string, number>>, current: Record<string, number>): boolean {

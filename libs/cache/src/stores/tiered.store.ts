@@ -1,13 +1,15 @@
-import type { Logger } from '@nestjs/common';
 import type { InvalidationMessage, InvalidationPublisher } from '../invalidation/invalidation-message.js';
 import type { PendingInvalidations } from '../invalidation/pending-invalidations.js';
 import type { InvalidationLog } from '../invalidation/invalidation-log.js';
 import type { EncodedEntry } from '../serialization/envelope.codec.js';
+import { deepFreeze } from '../serialization/immutable-copy.js';
 import { deserialize, serialize } from '../serialization/value.serializer.js';
 import type { CacheStats, TimedOperation } from '../stats/cache-stats.js';
 import type { CacheEntry } from './cache-entry.interface.js';
+import { mayHaveApplied } from './circuit-breaker.js';
 import type { MemoryStore } from './memory.store.js';
-import type { RedisStore } from './redis.store.js';
+import { RedisBudget } from './redis-budget.js';
+import type { SharedTier } from './redis.store.js';
 
 /** Timing and tags of a value about to be written. */
 export interface EntryPlan {
@@ -28,21 +30,26 @@ export interface TagSnapshot {
   l2: Record<string, number> | undefined;
 }
 
+/** How a value reaches L2: a plain write (`set`), or a load that holds the key's lock with `token`. */
+export type WriteMode = { kind: 'put' } | { kind: 'load'; token: string; publish: boolean };
+
+const PUT: WriteMode = { kind: 'put' };
+
 /**
  * The two tiers as one cache: L1 first, then L2 (promoting to L1). Redis trouble is absorbed here:
  * reads degrade to a miss, writes to L1 only, invalidations are applied to L1 at once and retried
- * against Redis until it answers. Every change that reached Redis is published to other instances.
+ * against Redis until it answers. Every change that may have reached Redis is published to other instances.
  */
 export class TieredStore {
   constructor(
     readonly l1: MemoryStore | undefined,
-    readonly l2: RedisStore | undefined,
+    readonly l2: SharedTier | undefined,
     private readonly invalidations: InvalidationLog,
     private readonly onLocalInvalidation: (message: InvalidationMessage) => void,
     private readonly pending: PendingInvalidations,
     private readonly publisher: InvalidationPublisher,
     private readonly stats: CacheStats,
-    private readonly logger: Logger,
+    private readonly commandTimeout: number,
   ) {}
 
   /** The invalidation log's position, to pass to {@link promote} after an L2 read. */
@@ -50,27 +57,22 @@ export class TieredStore {
     return this.invalidations.position;
   }
 
+  /** A fresh Redis budget for one call: all its steps together wait at most `commandTimeout`. */
+  budget(): RedisBudget {
+    return new RedisBudget(this.commandTimeout);
+  }
+
   /** Reads L2 without throwing: `undefined` on a miss, an invalid entry, or Redis trouble. */
-  readL2(key: string): Promise<EncodedEntry | undefined> {
-    if (!this.l2) return Promise.resolve(undefined);
-    const stop = this.stats.time('get', 'l2');
-    return this.l2.read(key).then(
-      (entry) => {
-        stop();
-        return entry === undefined || this.pending.blocks(key, entry.tags) ? undefined : entry;
-      },
-      (error: unknown) => {
-        stop();
-        this.recordFailure('get', error);
-        return undefined;
-      },
-    );
+  async readL2(key: string, budget = this.budget(), expectedTags?: readonly string[]): Promise<EncodedEntry | undefined> {
+    if (!this.l2) return undefined;
+    const entry = await this.guard('get', (deadline) => this.l2!.read(key, deadline, expectedTags), budget);
+    return entry === undefined || this.pending.blocks(key, entry.tags) ? undefined : entry;
   }
 
   /** Reads many keys from L2 without throwing. */
   async readManyL2(keys: readonly string[]): Promise<(EncodedEntry | undefined)[]> {
     if (!this.l2 || keys.length === 0) return keys.map(() => undefined);
-    const entries = (await this.guard('l2', 'get', () => this.l2!.readMany(keys))) ?? keys.map(() => undefined);
+    const entries = (await this.guard('get', (deadline) => this.l2!.readMany(keys, deadline))) ?? keys.map(() => undefined);
     return entries.map((entry, index) => (entry && !this.pending.blocks(keys[index], entry.tags) ? entry : undefined));
   }
 
@@ -85,66 +87,67 @@ export class TieredStore {
     return this.l1.store<T>(key, { ...timing, value: undefined, ...withTags(this.invalidations.tagVersions(tagNames)) }, bytes);
   }
 
-  /** Reads the tag versions a value about to be produced will record. */
-  async snapshotTags(tags: readonly string[]): Promise<TagSnapshot> {
+  /**
+   * Reads the tag versions a value about to be produced will record; missing versions are created in
+   * Redis (kept alive at least `lifetime` ms), so an evicted tag never validates an older entry.
+   */
+  async snapshotTags(tags: readonly string[], lifetime: number, budget = this.budget()): Promise<TagSnapshot> {
     const position = this.invalidations.position;
     const l1 = this.invalidations.tagVersions(tags);
     if (!this.l2 || tags.length === 0) return { position, l1, l2: this.l2 ? {} : undefined };
-    return { position, l1, l2: await this.guard('l2', 'get', () => this.l2!.readTagVersions(tags)) };
+    const l2 = await this.guard('get', (deadline) => this.l2!.snapshotTagVersions(tags, lifetime, deadline), budget);
+    return { position, l1, l2 };
   }
 
   /**
-   * Writes a value to both tiers. Serialization happens first, so a value that cannot be stored throws
-   * a {@link CacheSerializationError} and nothing is written. With `lockToken`, L2 is written only while
-   * the load lock is still ours. Returns the value callers get (L1's read-only copy when L1 is on).
+   * Writes a value to both tiers and returns the value callers get (L1's read-only copy when L1 is on).
+   * Serialization happens first, so a value that cannot be stored throws a {@link CacheSerializationError}
+   * and nothing is written. A load (`mode.kind === 'load'`) writes L2 only while its lock holds and
+   * nothing it depends on was invalidated here since `tags` was taken.
+   * NOTE: L1 takes the value only if no later write of the key was sent meanwhile: commands on one
+   * connection run in order, so the last write sent here is the one Redis keeps, and L1 agrees with it.
    */
-  async write<T>(key: string, value: T, plan: EntryPlan, tags: TagSnapshot, lockToken?: string): Promise<T> {
+  async write<T>(key: string, value: T, plan: EntryPlan, tags: TagSnapshot, mode: WriteMode = PUT, budget = this.budget()): Promise<T> {
     const bytes = serialize(key, value);
-    const timing = entryTiming(plan);
-    if (this.l2 && tags.l2) {
-      const entry: EncodedEntry = { ...timing, bytes, ...withTags(tags.l2) };
-      const written = await this.guard('l2', 'set', () =>
-        lockToken === undefined ? this.l2!.write([{ key, entry }]).then(() => true) : this.l2!.writeIfLocked(key, entry, lockToken),
-      );
-      if (written === false) return value;
-      if (written) this.afterL2Write([key]);
+    if (mode.kind === 'load' && !this.invalidations.unchangedSince(tags.position, key, plan.tags)) {
+      this.releaseLock(key, mode.token);
+      return this.readOnlyCopy(value, bytes);
     }
-    if (!this.l1 || plan.l1 === false || !this.invalidations.unchangedSince(tags.position, key, plan.tags)) return value;
-    const copy = this.l1.store<T>(key, { ...timing, value: undefined, ...withTags(tags.l1) }, bytes);
-    this.supersedeReadsInFlight([key]);
-    return copy;
+    const timing = entryTiming(plan);
+    this.invalidations.recordKeys([key]);
+    const sent = this.invalidations.position;
+    if (this.l2 && !tags.l2 && mode.kind === 'load') this.releaseLock(key, mode.token);
+    if (this.l2 && tags.l2) {
+      const entry: EncodedEntry = { ...timing, bytes, ...withTags(pick(tags.l2, plan.tags)) };
+      const outcome = await this.writeL2(key, entry, mode, budget);
+      if (outcome === 'refused') return this.readOnlyCopy(value, bytes);
+      if (outcome === 'unknown') return this.forgetUnknownWrite(key, value, bytes);
+      if (outcome === 'written' && (mode.kind === 'put' || mode.publish)) this.publisher.publish({ keys: [key] });
+    }
+    if (!this.l1 || plan.l1 === false || !this.invalidations.unchangedSince(sent, key, plan.tags)) return this.readOnlyCopy(value, bytes);
+    return this.l1.store<T>(key, { ...timing, value: undefined, ...withTags(pick(tags.l1, plan.tags)) }, bytes);
   }
 
   /** Writes many values; all are serialized before anything is written. */
   async writeMany(items: readonly { key: string; value: unknown; plan: EntryPlan }[]): Promise<void> {
     const allTags = [...new Set(items.flatMap((item) => item.plan.tags))];
-    const snapshot = await this.snapshotTags(allTags);
-    const encoded = items.map(({ key, value, plan }) => ({
-      key,
-      bytes: serialize(key, value),
-      timing: entryTiming(plan),
-      tags: plan.tags,
-    }));
+    const lifetime = Math.max(0, ...items.map(({ plan }) => plan.ttl + plan.grace));
+    const budget = this.budget();
+    const snapshot = await this.snapshotTags(allTags, lifetime, budget);
+    const encoded = items.map(({ key, value, plan }) => ({ key, bytes: serialize(key, value), timing: entryTiming(plan), tags: plan.tags }));
+    const keys = encoded.map(({ key }) => key);
+    this.invalidations.recordKeys(keys);
+    const sent = this.invalidations.position;
     if (this.l2 && snapshot.l2) {
       const versions = snapshot.l2;
-      const entries = encoded.map(({ key, bytes, timing, tags }) => ({
-        key,
-        entry: { ...timing, bytes, ...withTags(pick(versions, tags)) },
-      }));
-      const written = await this.guard('l2', 'set', () => this.l2!.write(entries).then(() => true));
-      if (written) this.afterL2Write(encoded.map(({ key }) => key));
+      const entries = encoded.map(({ key, bytes, timing, tags }) => ({ key, entry: { ...timing, bytes, ...withTags(pick(versions, tags)) } }));
+      const outcome = await this.attempt('set', (deadline) => this.l2!.write(entries, deadline), budget);
+      if (outcome !== 'failed') this.publisher.publish({ keys });
     }
     for (const { key, bytes, timing, tags } of encoded) {
-      if (!this.invalidations.unchangedSince(snapshot.position, key, tags)) continue;
+      if (!this.invalidations.unchangedSince(sent, key, tags)) continue;
       this.l1?.store(key, { ...timing, value: undefined, ...withTags(pick(snapshot.l1, tags)) }, bytes);
     }
-    this.supersedeReadsInFlight(encoded.map(({ key }) => key));
-  }
-
-  // NOTE: recorded right after the L1 write, in the same tick, so an older read still in flight
-  // (an L2 promotion or a load) cannot put its value back over this one.
-  private supersedeReadsInFlight(keys: readonly string[]): void {
-    if (this.l1) this.invalidations.recordKeys(keys);
   }
 
   /**
@@ -155,7 +158,7 @@ export class TieredStore {
     this.invalidateLocally(message);
     if (!this.l2) return;
     const operation: TimedOperation = message.clear ? 'clear' : message.tags ? 'invalidate' : 'delete';
-    const applied = await this.guard('l2', operation, () => this.applyToRedis(message));
+    const applied = await this.guard(operation, () => this.applyToRedis(message));
     if (applied === undefined) this.pending.add(message);
   }
 
@@ -188,27 +191,79 @@ export class TieredStore {
     return true;
   }
 
-  private afterL2Write(keys: readonly string[]): void {
-    for (const key of keys) this.pending.supersede(key);
-    this.publisher.publish({ keys });
-  }
-
-  /** Runs an L2 operation; on failure counts and logs it and resolves `undefined`. */
-  async guard<T>(layer: 'l2', operation: TimedOperation, run: () => Promise<T>): Promise<T | undefined> {
-    const stop = this.stats.time(operation, layer);
+  /**
+   * Runs an L2 operation against the call's `budget`; on failure counts and logs it and resolves
+   * `undefined`. Without a budget the operation gets its own `commandTimeout`.
+   */
+  async guard<T>(operation: TimedOperation, run: (deadline: number) => Promise<T>, budget = this.budget()): Promise<T | undefined> {
+    const stop = this.stats.time(operation, 'l2');
+    const start = Date.now();
     try {
-      return await run();
-    } catch (error) {
-      this.recordFailure(operation, error);
+      return await run(budget.deadline(start));
+    } catch {
+      this.recordFailure(operation);
       return undefined;
     } finally {
+      budget.charge(start, Date.now());
       stop();
     }
   }
 
-  private recordFailure(operation: TimedOperation, error: unknown): void {
+  /** Like {@link guard} for writes: tells a failure that Redis may still apply from one it surely did not. */
+  private async attempt<T>(operation: TimedOperation, run: (deadline: number) => Promise<T>, budget: RedisBudget): Promise<T | 'failed' | 'unknown'> {
+    let failure: unknown;
+    const result = await this.guard(
+      operation,
+      (deadline) =>
+        run(deadline).catch((error: unknown) => {
+          failure = error;
+          throw error;
+        }),
+      budget,
+    );
+    if (failure === undefined) return result as T;
+    return mayHaveApplied(failure) ? 'unknown' : 'failed';
+  }
+
+  private async writeL2(key: string, entry: EncodedEntry, mode: WriteMode, budget: RedisBudget): Promise<'written' | 'refused' | 'failed' | 'unknown'> {
+    const l2 = this.l2!;
+    if (mode.kind === 'put') {
+      const outcome = await this.attempt('set', (deadline) => l2.write([{ key, entry }], deadline), budget);
+      return typeof outcome === 'string' ? outcome : 'written';
+    }
+    const outcome = await this.attempt('set', (deadline) => l2.writeIfLocked(key, entry, mode.token, deadline), budget);
+    if (typeof outcome === 'string') {
+      this.releaseLock(key, mode.token);
+      return outcome;
+    }
+    return outcome ? 'written' : 'refused';
+  }
+
+  /** Releases a load lock that may still be held; never throws (a lost release only delays other loaders). */
+  releaseLock(key: string, token: string): void {
+    this.l2?.releaseLock(key, token).catch(() => undefined);
+  }
+
+  /**
+   * A write Redis may or may not have applied (its reply never came): every instance, this one included,
+   * drops its copy and reads Redis again, so they all agree on whatever Redis holds.
+   */
+  private forgetUnknownWrite<T>(key: string, value: T, bytes: Uint8Array): T {
+    this.l1?.deleteNow([key]);
+    this.publisher.publish({ keys: [key] });
+    return this.readOnlyCopy(value, bytes);
+  }
+
+  /** The value a caller gets when L1 does not keep it: still a read-only copy, as on every other path. */
+  private readOnlyCopy<T>(value: T, bytes: Uint8Array): T {
+    if (!this.l1) return value;
+    const copy = deserialize<T>(bytes);
+    return deepFreeze(copy) ? copy : deserialize<T>(bytes);
+  }
+
+  // NOTE: counted, not logged: the circuit breaker logs once when Redis stops answering and once when it is back.
+  private recordFailure(operation: TimedOperation): void {
     this.stats.recordError('l2', operation);
-    this.logger.debug?.(`L2 ${operation} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

@@ -1,77 +1,112 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import type { CronJob } from 'cron';
-import { L2_STORE } from '../cache.constants.js';
+import { CACHE_OPTIONS } from '../cache.constants.js';
 import { CacheService } from '../cache.service.js';
 import { CacheDecoratorError } from '../decorators/cache-operation.js';
+import { DecoratorOptionsGuard } from '../decorators/decorator-options.guard.js';
 import { parseDuration } from '../options/duration.parser.js';
-import { loadOptionalPeer, loadedPeer } from '../peers/optional-peer.loader.js';
-import type { RedisStore } from '../stores/redis.store.js';
+import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
+import { loadOptionalPeer } from '../peers/optional-peer.loader.js';
+import { CacheConnections } from '../stores/cache-connections.js';
+import { RedisKeyLayout } from '../stores/redis-key.layout.js';
 import { warmerOptionsOf, type CacheWarmerOptions } from './cache-warmer.decorator.js';
 import { WarmCycles, type ScheduledWarmer } from './warm-cycle.js';
+import { WarmLock } from './warm-lock.js';
+import type { WarmSchedule } from './warm-schedule.js';
 import type { Warmer } from './warmer.interface.js';
 
 const DEFAULT_TIMEOUT = '30s';
+const ALLOWED_OPTIONS = ['cron', 'runOnStartup', 'timeout', 'name'];
 
 /**
- * Finds `@CacheWarmer` providers at bootstrap, validates them (a bad cron or a missing `warm()` fails
- * startup, naming the warmer), runs the startup warms before `app.init()` resolves, then starts their
- * cron jobs (the `cron` package that `@nestjs/schedule` uses, so `ScheduleModule` is not required and
- * does not conflict). Jobs stop at shutdown.
+ * Finds `@CacheWarmer` providers at bootstrap, validates them (a bad option or cron, a missing `warm()`
+ * or two warmers of one name fail startup, naming the warmer), runs the startup warms before
+ * `app.init()` resolves, then starts their cron schedules (parsed by the `cron` package that
+ * `@nestjs/schedule` uses, so `ScheduleModule` is not required and does not conflict). Schedules stop
+ * and running cycles are aborted at shutdown.
  */
 @Injectable()
 export class CacheWarmersRunner implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('CacheWarmers');
-  private readonly jobs: CronJob[] = [];
+  private readonly schedules: WarmSchedule[] = [];
   private readonly cycles: WarmCycles;
 
   constructor(
     private readonly discovery: DiscoveryService,
     cache: CacheService,
-    @Inject(L2_STORE) l2: RedisStore | null,
+    connections: CacheConnections,
+    @Inject(CACHE_OPTIONS) options: ResolvedCacheOptions,
   ) {
-    this.cycles = new WarmCycles(cache, l2, this.logger);
+    const lock = new WarmLock(connections.l2, new RedisKeyLayout(options.namespace), options.l2 ? options.l2.commandTimeout : 0);
+    this.cycles = new WarmCycles(cache, lock, this.logger);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const warmers = this.discover();
-    if (warmers.some(({ options }) => options.cron !== undefined)) await loadOptionalPeer('cron', '@CacheWarmer({ cron })');
-    const jobs = warmers.map(({ warmer, options }) => (options.cron === undefined ? undefined : this.job(warmer, options.cron)));
-    await Promise.all(warmers.filter(({ options }) => options.runOnStartup).map(({ warmer }) => this.cycles.onStartup(warmer)));
-    for (const job of jobs) {
-      if (!job) continue;
-      job.start();
-      this.jobs.push(job);
+    const Schedule = warmers.some(({ options }) => options.cron !== undefined) ? await loadWarmSchedule() : undefined;
+    const schedules = warmers.flatMap(({ warmer, options }) =>
+      options.cron === undefined || Schedule === undefined ? [] : [this.schedule(Schedule, warmer, options.cron)],
+    );
+    await Promise.all(warmers.filter(({ options }) => options.runOnStartup === true).map(({ warmer }) => this.cycles.onStartup(warmer)));
+    for (const schedule of schedules) {
+      schedule.start();
+      this.schedules.push(schedule);
     }
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.jobs.splice(0).map((job) => job.stop()));
+  onApplicationShutdown(): void {
+    for (const schedule of this.schedules.splice(0)) schedule.stop();
+    this.cycles.abortAll();
   }
 
   private discover(): { warmer: ScheduledWarmer; options: CacheWarmerOptions }[] {
+    const names = new Set<string>();
     return this.discovery.getProviders().flatMap((wrapper) => {
       const options = warmerOptionsOf(wrapper.metatype);
       if (options === undefined || !wrapper.isDependencyTreeStatic()) return [];
-      const name = options.name ?? (wrapper.metatype as { name: string }).name;
-      const instance = wrapper.instance as Partial<Warmer> | undefined;
-      if (typeof instance?.warm !== 'function') throw new CacheDecoratorError(name, '@CacheWarmer needs a warm(): Promise<void> method');
-      const timeout = parseDuration(options.timeout ?? DEFAULT_TIMEOUT, `${name} timeout`);
-      return [{ warmer: { name, instance: instance as Warmer, timeout }, options }];
+      const className = (wrapper.metatype as { name: string }).name;
+      const warmer = this.resolve(className, options, wrapper.instance as Partial<Warmer> | undefined);
+      if (names.has(warmer.name)) throw new CacheDecoratorError(warmer.name, 'two @CacheWarmer providers have this name; give each its own `name`');
+      names.add(warmer.name);
+      return [{ warmer, options }];
     });
   }
 
-  private job(warmer: ScheduledWarmer, cron: string): CronJob {
+  private resolve(className: string, options: CacheWarmerOptions, instance: Partial<Warmer> | undefined): ScheduledWarmer {
+    const guard = new DecoratorOptionsGuard(className, '@CacheWarmer');
+    guard.shape(options, ALLOWED_OPTIONS);
+    guard.optionalBoolean(options.runOnStartup, 'runOnStartup');
+    if (options.cron !== undefined && typeof options.cron !== 'string') throw guard.typeError('cron', 'a cron expression string');
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) throw guard.typeError('name', 'a non-empty string');
+    const name = options.name ?? className;
+    if (typeof instance?.warm !== 'function') throw new CacheDecoratorError(name, '@CacheWarmer needs a warm(signal): Promise<void> method');
+    return { name, instance: instance as Warmer, timeout: warmerTimeout(name, options.timeout ?? DEFAULT_TIMEOUT) };
+  }
+
+  private schedule(Schedule: typeof WarmSchedule, warmer: ScheduledWarmer, cron: string): WarmSchedule {
+    const onTick = (scheduledAt: number): void => {
+      this.cycles.onTick(warmer, scheduledAt).catch((error: unknown) => this.logger.error(`Warmer ${warmer.name} tick failed: ${String(error)}`));
+    };
     try {
-      return loadedPeer<typeof import('cron')>('cron').CronJob.from({
-        cronTime: cron,
-        onTick: () => this.cycles.onTick(warmer, Math.round(Date.now() / 1_000)),
-        start: false,
-        waitForCompletion: true,
-        errorHandler: (error) => this.logger.error(`Warmer ${warmer.name} tick failed: ${String(error)}`),
-      });
+      return new Schedule(cron, onTick);
     } catch (error) {
       throw new CacheDecoratorError(warmer.name, `invalid cron '${cron}': ${error instanceof Error ? error.message : String(error)}`);
     }
   }
+}
+
+function warmerTimeout(name: string, value: unknown): number {
+  try {
+    const timeout = parseDuration(value, 'timeout');
+    if (timeout > 0) return timeout;
+  } catch (error) {
+    throw new CacheDecoratorError(name, (error as Error).message);
+  }
+  throw new CacheDecoratorError(name, "@CacheWarmer option 'timeout' must be greater than zero");
+}
+
+// NOTE: the `cron` package (and the schedule importing it) load only when a warmer has a cron expression.
+async function loadWarmSchedule(): Promise<typeof WarmSchedule> {
+  await loadOptionalPeer('cron', '@CacheWarmer({ cron })');
+  return (await import('./warm-schedule.js')).WarmSchedule;
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
 import type { CacheService } from '../cache.service.js';
-import type { RedisStore } from '../stores/redis.store.js';
-import { withTimeout } from '../timing/with-timeout.js';
+import { OperationTimeoutError, withTimeout } from '../timing/with-timeout.js';
+import type { WarmLock } from './warm-lock.js';
 import type { Warmer } from './warmer.interface.js';
 
 /** A registered warmer, its options resolved. */
@@ -14,64 +14,94 @@ export interface ScheduledWarmer {
 
 const WAIT_POLL = 100;
 const TICK_KEY_FLOOR = 60_000;
+/** The running lock lives this long unless renewed: how long a crashed instance blocks its warmer. */
+const RUNNING_LOCK_TTL = 10_000;
+const RENEW_EVERY = 3_000;
 
 /**
- * Runs warm cycles: one instance at a time per warmer (a Redis lock), a cron tick once in total (a
- * per-tick key), inside `refreshing` so decorated calls rewrite the cache. A failing or slow warmer is
- * logged, never fatal.
+ * Runs warm cycles: one at a time per warmer across all instances (a Redis lock, renewed while the cycle
+ * runs), a cron tick once in total (claimed by its scheduled instant), inside `refreshing` so decorated
+ * calls rewrite the cache. A cycle past its timeout is aborted through the `AbortSignal` given to
+ * `warm(signal)`; no other cycle of that warmer starts, here or elsewhere, until it has returned.
+ * A failing or slow warmer is logged, never fatal.
  */
 export class WarmCycles {
   private readonly owner = randomBytes(6).toString('base64url');
+  private readonly running = new Map<string, AbortController>();
 
   constructor(
     private readonly cache: CacheService,
-    private readonly l2: RedisStore | null,
+    private readonly lock: WarmLock,
     private readonly logger: Logger,
   ) {}
 
-  /** The startup cycle: runs, or waits (bounded) for the instance already running it. */
+  /**
+   * The startup cycle: runs, or waits for the instance already running it; either way returns by the
+   * warmer's timeout (an overrunning cycle goes on in the background, aborted).
+   */
   async onStartup(warmer: ScheduledWarmer): Promise<void> {
     const deadline = Date.now() + warmer.timeout;
-    while (!(await this.tryRun(warmer))) {
-      if (Date.now() >= deadline) return this.logger.warn(`Warmer ${warmer.name}: another instance is still warming; not waiting longer`);
+    for (;;) {
+      const cycle = await this.tryStart(warmer);
+      if (cycle) {
+        await withTimeout(cycle.done, Math.max(0, deadline - Date.now()), 'startup warm overran').catch(() => undefined);
+        return;
+      }
+      if (Date.now() >= deadline) return this.logger.warn(`Warmer ${warmer.name}: another cycle is still running; not waiting longer`);
       await new Promise((resolve) => setTimeout(resolve, WAIT_POLL));
     }
   }
 
-  /** A cron tick: only the first instance to claim `tick` (the scheduled second) runs it. */
-  async onTick(warmer: ScheduledWarmer, tick: number): Promise<void> {
-    if (!(await this.claim(`warm:${warmer.name}:tick:${tick}`, Math.max(TICK_KEY_FLOOR, warmer.timeout)))) return;
-    await this.tryRun(warmer);
+  /** A cron tick scheduled at `scheduledAt` (epoch ms): only the first instance to claim it runs it. */
+  async onTick(warmer: ScheduledWarmer, scheduledAt: number): Promise<void> {
+    if (this.running.has(warmer.name)) {
+      return this.logger.warn(`Warmer ${warmer.name}: tick ${new Date(scheduledAt).toISOString()} skipped; the previous cycle is still running`);
+    }
+    if (!(await this.lock.claimTick(warmer.name, scheduledAt, Math.max(TICK_KEY_FLOOR, warmer.timeout)))) return;
+    await (await this.tryStart(warmer))?.done;
   }
 
-  /** Runs a cycle unless another instance is running one; `false` when it did not run. */
-  private async tryRun(warmer: ScheduledWarmer): Promise<boolean> {
-    const lock = `warm:${warmer.name}:running`;
+  /** Aborts every running cycle (application shutdown). */
+  abortAll(): void {
+    for (const controller of this.running.values()) controller.abort(new Error('the application is shutting down'));
+  }
+
+  /** Starts a cycle unless one of this warmer is running anywhere; the running cycle, or `undefined`. */
+  // NOTE: the cycle is wrapped ({ done }) because an async function returning a Promise would wait for it.
+  private async tryStart(warmer: ScheduledWarmer): Promise<{ done: Promise<void> } | undefined> {
+    if (this.running.has(warmer.name)) return undefined;
     const token = `${this.owner}:${Date.now()}`;
-    if (!(await this.claim(lock, warmer.timeout, token))) return false;
+    if (!(await this.lock.acquire(warmer.name, token, RUNNING_LOCK_TTL))) return undefined;
+    if (this.running.has(warmer.name)) {
+      await this.lock.release(warmer.name, token);
+      return undefined;
+    }
+    const controller = new AbortController();
+    this.running.set(warmer.name, controller);
+    return { done: this.run(warmer, controller, token) };
+  }
+
+  private async run(warmer: ScheduledWarmer, controller: AbortController, token: string): Promise<void> {
+    const renewal = setInterval(() => void this.lock.renew(warmer.name, token, RUNNING_LOCK_TTL), RENEW_EVERY);
+    const deadline = setTimeout(() => this.abortOverrun(warmer, controller), warmer.timeout);
     const started = process.hrtime.bigint();
     try {
-      await this.cache.refreshing(() => withTimeout(warmer.instance.warm(), warmer.timeout, `did not finish within ${warmer.timeout}ms`));
+      await this.cache.refreshing(() => warmer.instance.warm(controller.signal));
     } catch (error) {
       this.logger.error(`Warmer ${warmer.name} failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
+      clearTimeout(deadline);
+      clearInterval(renewal);
+      this.running.delete(warmer.name);
       this.cache.stats.recordWarm(warmer.name, Number(process.hrtime.bigint() - started) / 1e9);
-      await this.release(lock, token);
-    }
-    return true;
-  }
-
-  private async claim(key: string, ttl: number, token = this.owner): Promise<boolean> {
-    if (!this.l2) return true;
-    try {
-      return await this.l2.tryLock(key, token, ttl);
-    } catch {
-      // NOTE: without Redis no instance can coordinate; warming locally is better than not warming.
-      return true;
+      await this.lock.release(warmer.name, token);
     }
   }
 
-  private async release(key: string, token: string): Promise<void> {
-    await this.l2?.releaseLock(key, token).catch(() => undefined);
+  private abortOverrun(warmer: ScheduledWarmer, controller: AbortController): void {
+    controller.abort(new OperationTimeoutError(`Warmer ${warmer.name} did not finish within ${warmer.timeout}ms`));
+    this.logger.error(
+      `Warmer ${warmer.name} did not finish within ${warmer.timeout}ms: its signal is aborted; no cycle of it starts until warm() returns`,
+    );
   }
 }
