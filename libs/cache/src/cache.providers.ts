@@ -1,6 +1,5 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
-import { HealthIndicatorService } from '@nestjs/terminus';
 import { randomBytes } from 'node:crypto';
 import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
 import { assertSingleCacheModule } from './cache-module.guard.js';
@@ -15,6 +14,7 @@ import { InvalidationLog } from './invalidation/invalidation-log.js';
 import { PendingInvalidations } from './invalidation/pending-invalidations.js';
 import { RedisInvalidationBus } from './invalidation/redis-invalidation.bus.js';
 import type { CacheModuleOptions } from './options/cache-options.interface.js';
+import { loadOptionalPeer } from './peers/optional-peer.loader.js';
 import { resolveCacheOptions } from './options/cache-options.validator.js';
 import type { ResolvedCacheOptions } from './options/resolved-options.interface.js';
 import { CacheStats } from './stats/cache-stats.js';
@@ -28,9 +28,11 @@ import { RedisStore } from './stores/redis.store.js';
 export const CACHE_PROVIDERS: Provider[] = [
   {
     provide: CACHE_OPTIONS,
-    useFactory: (options: CacheModuleOptions, modules: ModulesContainer) => {
+    useFactory: async (options: CacheModuleOptions, modules: ModulesContainer) => {
       assertSingleCacheModule(modules);
-      return resolveCacheOptions(options);
+      const resolved = resolveCacheOptions(options);
+      if (resolved.writeBehind) await loadOptionalPeer('bullmq', 'writeBehind');
+      return resolved;
     },
     inject: [RAW_CACHE_OPTIONS, ModulesContainer],
   },
@@ -88,7 +90,6 @@ export const CACHE_PROVIDERS: Provider[] = [
   CacheService,
   CacheLifecycle,
   CacheDecoratorsExplorer,
-  HealthIndicatorService,
   CacheHealthIndicator,
   CacheWarmersRunner,
   WriteBehindQueue,

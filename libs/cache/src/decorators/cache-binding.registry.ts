@@ -38,6 +38,11 @@ export function unbindClass(prototype: object, cache: CacheService): void {
   classBindings.get(prototype)?.delete(cache);
 }
 
+/** Whether any application ever bound `prototype` (its class is covered by a CacheModule). */
+export function wasEverBound(prototype: object): boolean {
+  return classBindings.has(prototype);
+}
+
 /**
  * The cache a decorated call on `instance` goes through: its own binding, else its class's when exactly
  * one running application provides that class; otherwise none, and the method runs uncached.

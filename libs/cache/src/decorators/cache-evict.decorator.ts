@@ -7,6 +7,6 @@ import { cacheDecorator } from './cached-method.wrapper.js';
  * `tags`, or `all` (this namespace). Every instance drops its copies.
  * @example `@CacheEvict({ keys: ['product:{0}'], tags: ['products'] })`
  */
-export function CacheEvict(options: CacheEvictOptions): AsyncMethodDecorator {
-  return cacheDecorator((site) => new CacheEvictOperation(site, options));
+export function CacheEvict<Args extends unknown[]>(options: CacheEvictOptions<Args>): AsyncMethodDecorator<Args> {
+  return cacheDecorator<Args, unknown>((site) => new CacheEvictOperation(site, options));
 }

@@ -7,6 +7,6 @@ import { cacheDecorator } from './cached-method.wrapper.js';
  * and instance. `undefined` results are not cached.
  * @example `@CachePut({ key: 'product:{0.id}', tags: ['product:{0.id}'] })`
  */
-export function CachePut(options: CachePutOptions): AsyncMethodDecorator {
-  return cacheDecorator((site) => new CachePutOperation(site, options));
+export function CachePut<Args extends unknown[], Result>(options: CachePutOptions<Args, Result>): AsyncMethodDecorator<Args, Result> {
+  return cacheDecorator<Args, Result>((site) => new CachePutOperation(site, options));
 }

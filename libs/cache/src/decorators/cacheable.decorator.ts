@@ -7,6 +7,6 @@ import { cacheDecorator } from './cached-method.wrapper.js';
  * runs it once per key across all instances and caches the result (never an error).
  * @example `@Cacheable({ key: 'product:{0}', ttl: '10m', tags: ['products', 'product:{0}'] })`
  */
-export function Cacheable(options: CacheableOptions = {}): AsyncMethodDecorator {
-  return cacheDecorator((site) => new CacheableOperation(site, options));
+export function Cacheable<Args extends unknown[], Result>(options: CacheableOptions<Args, Result> = {}): AsyncMethodDecorator<Args, Result> {
+  return cacheDecorator<Args, Result>((site) => new CacheableOperation(site, options));
 }

@@ -1,5 +1,6 @@
 import type { AsyncMethod, AsyncMethodDecorator } from './cache-decorator.types.js';
 import { resolveCache } from './cache-binding.registry.js';
+import { warnIfUncovered } from './uncovered-class.warning.js';
 import { registerOperation, type CacheOperation, type OperationSite, type OriginalMethod } from './cache-operation.js';
 
 /**
@@ -7,11 +8,14 @@ import { registerOperation, type CacheOperation, type OperationSite, type Origin
  * `length` and the metadata of other decorators), and each call finds its application's cache through the
  * binding registry, running the plain method when there is none (e.g. `new Service()` in a unit test).
  */
-export function cacheDecorator(createOperation: (site: OperationSite) => CacheOperation): AsyncMethodDecorator {
-  return <M extends AsyncMethod>(target: object, propertyKey: string | symbol, descriptor: TypedPropertyDescriptor<M>) => {
+export function cacheDecorator<Args extends unknown[], Result>(
+  createOperation: (site: OperationSite) => CacheOperation,
+): AsyncMethodDecorator<Args, Result> {
+  return (target, propertyKey, descriptor) => {
     const original = descriptor.value;
     if (typeof original !== 'function') return;
     const operation = createOperation({
+      target,
       className: target.constructor.name,
       methodName: String(propertyKey),
       parameterCount: original.length,
@@ -28,7 +32,10 @@ function wrapMethod<M extends AsyncMethod>(original: M, operation: CacheOperatio
   // lru-cache get. `name`, `length` and metadata are copied so Nest, Swagger and tests see the original.
   const wrapper = function (this: unknown, ...args: unknown[]): Promise<unknown> {
     const cache = resolveCache(this);
-    if (cache === undefined) return method.apply(this, args);
+    if (cache === undefined) {
+      warnIfUncovered(this, operation.location);
+      return method.apply(this, args);
+    }
     return operation.invoke(cache, method, this, args);
   };
   Object.defineProperty(wrapper, 'name', { value: original.name });
