@@ -1,4 +1,11 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { CACHE_OPTIONS } from '../cache.constants.js';
@@ -6,10 +13,12 @@ import type { ResolvedCacheOptions } from '../options/resolved-options.interface
 import { CacheStats } from '../stats/cache-stats.js';
 import { closeConnection, connectRedis, type ManagedConnection } from '../stores/redis-connection.factory.js';
 import { withTimeout } from '../timing/with-timeout.js';
-import { PendingWriteStore } from './pending-write.store.js';
+import { PendingWriteStore, type FenceResult } from './pending-write.store.js';
+import { QueueBreaker } from './queue-breaker.js';
+import { LEASE, WriteBehindPersister, type PersistFunction, type PersistJob } from './write-behind.persister.js';
+import { nextWriteSequence, runAsWrite } from './write-sequence.js';
 
-/** What a queued write persists with: the decorated method, bound to its instance. */
-export type PersistFunction = (args: unknown[]) => Promise<unknown>;
+export type { PersistFunction } from './write-behind.persister.js';
 
 /** Per-write settings, durations in milliseconds. */
 export interface QueuedWriteOptions {
@@ -24,36 +33,53 @@ export interface WriteBehindStats {
   active: number;
   delayed: number;
   failed: number;
+  /** Calls of this instance that ran the method at once because the queue could not take them. */
+  fallbacks: number;
+}
+
+interface OwedFence {
+  writer: string;
+  args: unknown[];
+  sequence: number;
 }
 
 // NOTE: BullMQ needs maxRetriesPerRequest: null (its blocking worker connection must not give up) and
-// queues commands while reconnecting; enqueue() bounds the wait itself.
+// queues commands while reconnecting; every public method bounds its own wait instead.
 const BULLMQ_CONNECTION = { maxRetriesPerRequest: null, enableOfflineQueue: true, enableAutoPipelining: false };
 
 // NOTE: the hash tag keeps every queue key and pending record in one Redis Cluster slot.
 const QUEUE_PREFIX = '{wb}';
-const ENQUEUE_TIMEOUT = 1_000;
 const DRAIN_POLL = 50;
+const PAGE = 1_000;
 const SHUTDOWN_FLUSH_TIMEOUT = 30_000;
-const CLOSE_TIMEOUT = 2_000;
-const DEPTH_TIMEOUT = 500;
-
-interface PersistJob {
-  key: string;
-}
+const CLOSE_TIMEOUT = 5_000;
+const STATS_TIMEOUT = 2_000;
+const RETRY_TIMEOUT = 10_000;
+// NOTE: a killed worker's job returns to the queue after the lock lapses; the lease lapses first.
+const LOCK_DURATION = LEASE + 2_000;
+const STALLED_INTERVAL = 5_000;
+// NOTE: a job stalls each time its worker dies; a write must not fail for that, so allow many.
+const MAX_STALLED = 1_000;
 
 /**
- * Write-behind on BullMQ: one job per key (deduplicated, `keepLastIfActive`: never two persists of one
- * key at once), the latest arguments in a versioned pending record, at-least-once with retries; failed
- * jobs stay retryable. Delayed writes survive a graceful shutdown in Redis unless `flushOnShutdown`.
+ * Write-behind on BullMQ: one job per key (deduplicated, `keepLastIfActive`), the latest arguments in a
+ * pending record with a sequence, persisted under a per-key lease (never two persists of one key at
+ * once, never an older write last), at-least-once with retries; failed jobs stay retryable. When the
+ * queue cannot take a write, the record is fenced and the method runs at once. Every public method and
+ * the shutdown honour a deadline whatever the queue's Redis does.
  */
 @Injectable()
-export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger('WriteBehind');
   private readonly writers = new Map<string, PersistFunction>();
   private readonly managed: ManagedConnection | undefined;
   private readonly queue: Queue<PersistJob> | undefined;
   private readonly pending: PendingWriteStore | undefined;
+  private readonly breaker: QueueBreaker | undefined;
+  /** Keys written synchronously while the queue was down, whose older records are still to be fenced. */
+  private readonly owedFences = new Map<string, OwedFence>();
+  /** Jobs put back during this shutdown's flush. */
+  private readonly deferred = new Set<string>();
   private worker: Worker<PersistJob> | undefined;
   private closing = false;
 
@@ -64,13 +90,19 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationSh
     const settings = options.writeBehind;
     if (!settings) return;
     cacheStats.writeBehindDepth = async () => {
-      const { pending, active, delayed } = await withTimeout(this.stats(), DEPTH_TIMEOUT, 'queue depth unavailable');
+      const { pending, active, delayed } = await this.stats();
       return pending + active + delayed;
     };
     this.managed = connectRedis(settings.redis, `${options.namespace}:write-behind`, this.logger, BULLMQ_CONNECTION);
     this.queue = new Queue<PersistJob>(options.namespace, { connection: this.managed.client, prefix: QUEUE_PREFIX });
     this.queue.on('error', (error) => this.logger.debug?.(`Queue: ${error.message}`));
     this.pending = new PendingWriteStore(this.managed.client, `${QUEUE_PREFIX}:${options.namespace}`);
+    const client = this.managed.client;
+    this.breaker = new QueueBreaker(
+      settings.enqueueTimeout,
+      async () => void (await withTimeout(client.ping(), settings.enqueueTimeout, 'queue Redis probe timed out')),
+      () => this.payOwedFences(),
+    );
   }
 
   /** Whether `writeBehind` is configured. */
@@ -89,54 +121,60 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationSh
     this.writers.set(writer, persist);
   }
 
-  /** Queues `key`'s write; rejects (fast) when the queue's Redis cannot take it, so the caller writes itself. */
-  async enqueue(writer: string, key: string, args: unknown[], options: QueuedWriteOptions): Promise<void> {
-    const { queue, pending } = this.require();
-    const add = async (): Promise<void> => {
-      await pending.record(key, writer, args);
-      await queue.add(
-        'persist',
-        { key },
-        {
-          deduplication: { id: key, keepLastIfActive: true },
-          delay: options.delay,
-          attempts: options.attempts,
-          backoff: options.backoff,
-          removeOnComplete: true,
-          removeOnFail: false,
-        },
-      );
-    };
-    await withTimeout(add(), ENQUEUE_TIMEOUT, `the write-behind queue did not take '${key}' within ${ENQUEUE_TIMEOUT}ms`);
-  }
-
-  /** Resolves `true` once nothing is waiting, delayed or running (delayed writes are started now), `false` on timeout. */
-  async drain(timeout: number): Promise<boolean> {
-    const { queue } = this.require();
-    const deadline = Date.now() + timeout;
-    for (;;) {
-      await queue.promoteJobs().catch(() => undefined);
-      const { pending, active, delayed } = await this.stats();
-      if (pending + active + delayed === 0) return true;
-      if (Date.now() >= deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL));
+  /**
+   * Queues `key`'s write; when the queue cannot take it (refused, slower than `enqueueTimeout`, or known
+   * down), fences the key's older pending write and runs `runNow` instead: a write is never lost.
+   */
+  async write(writer: string, key: string, args: unknown[], options: QueuedWriteOptions, runNow: () => Promise<unknown>): Promise<unknown> {
+    const sequence = nextWriteSequence();
+    const breaker = this.require().breaker;
+    const knownDown = breaker.isOpen;
+    if (!knownDown) {
+      try {
+        await this.bounded(this.enqueue(writer, key, args, sequence, options), `the write-behind queue did not take '${key}'`);
+        return undefined;
+      } catch (error) {
+        this.logger.debug?.(`Writing '${key}' at once: ${(error as Error).message}`);
+        breaker.open();
+      }
     }
+    this.owedFences.set(key, { writer, args, sequence });
+    const fence = knownDown ? undefined : await this.fence(key, this.owedFences.get(key) as OwedFence);
+    if (fence === 'newer' || fence === 'handed') return undefined;
+    this.cacheStats.writeBehindFallbacks += 1;
+    return runAsWrite({ key, sequence }, runNow);
   }
 
-  /** Jobs waiting, running, delayed and failed. */
+  /** Resolves `true` once nothing is waiting, delayed or running (delayed first tries start now), `false` on timeout. */
+  async drain(timeout: number): Promise<boolean> {
+    const deadline = Date.now() + timeout;
+    return withTimeout(this.settle(deadline, false), timeout, 'drain timed out').catch(() => false);
+  }
+
+  /** Jobs waiting, running, delayed and failed, and this instance's fallbacks; rejects when the queue does not answer within 2 s. */
   async stats(): Promise<WriteBehindStats> {
-    const counts = await this.require().queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+    const { queue } = this.require();
+    const counts = await withTimeout(
+      queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed'),
+      STATS_TIMEOUT,
+      `the write-behind queue did not answer within ${STATS_TIMEOUT}ms`,
+    );
     return {
       pending: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
       active: counts.active ?? 0,
       delayed: counts.delayed ?? 0,
       failed: counts.failed ?? 0,
+      fallbacks: this.cacheStats.writeBehindFallbacks,
     };
   }
 
-  /** Queues every failed write again. */
-  async retryFailed(): Promise<void> {
-    await this.require().queue.retryJobs({ state: 'failed' });
+  /**
+   * Queues every key with failed writes once more: one job per key, persisting its latest pending write
+   * (never next to a persist of that key already queued). Resolves the number of keys retried; rejects
+   * when the queue does not answer within 10 s.
+   */
+  async retryFailed(): Promise<number> {
+    return withTimeout(this.retryFailedJobs(), RETRY_TIMEOUT, `retrying failed writes did not finish within ${RETRY_TIMEOUT}ms`);
   }
 
   onApplicationBootstrap(): void {
@@ -147,12 +185,142 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationSh
     else connection.once('ready', () => this.startWorker(connection));
   }
 
+  // NOTE: onModuleDestroy is the earliest shutdown hook (Nest runs every onModuleDestroy, then
+  // beforeApplicationShutdown, then onApplicationShutdown); the worker stops here, after the flush.
+  async onModuleDestroy(): Promise<void> {
+    if (!this.queue) return;
+    this.closing = true;
+    if (this.options.writeBehind?.flushOnShutdown) await this.flush();
+    const worker = this.worker;
+    if (worker) await this.bounded(worker.close(), 'closing the write-behind worker', CLOSE_TIMEOUT).catch(() => worker.disconnect());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const queue = this.queue;
+    if (!queue || !this.managed) return;
+    this.breaker?.stop();
+    if (this.owedFences.size > 0) await this.payOwedFences().catch(() => this.warnUnfenced());
+    // NOTE: BullMQ waits for its connections; with the queue Redis gone that would be forever.
+    await this.bounded(queue.close(), 'closing the write-behind queue', CLOSE_TIMEOUT).catch(() => queue.disconnect());
+    await closeConnection(this.managed);
+  }
+
+  private async enqueue(writer: string, key: string, args: unknown[], sequence: number, options: QueuedWriteOptions): Promise<void> {
+    const { queue, pending } = this.require();
+    if (!(await pending.record(key, writer, args, sequence))) return;
+    await queue.add('persist', { key }, { ...this.jobOptions(key, options), delay: options.delay });
+  }
+
+  private jobOptions(key: string, options: Omit<QueuedWriteOptions, 'delay'>): object {
+    return {
+      deduplication: { id: key, keepLastIfActive: true },
+      attempts: options.attempts,
+      backoff: options.backoff,
+      removeOnComplete: true,
+      removeOnFail: false,
+    };
+  }
+
+  /** Fences `key` before a synchronous write; `undefined` when the queue's Redis did not confirm it (owed until it answers). */
+  private async fence(key: string, owed: OwedFence): Promise<FenceResult | undefined> {
+    try {
+      return await this.payFence(key, owed);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async payOwedFences(): Promise<void> {
+    for (const [key, owed] of [...this.owedFences]) await this.payFence(key, owed);
+  }
+
+  private async payFence(key: string, owed: OwedFence): Promise<FenceResult> {
+    const { pending } = this.require();
+    const result = await this.bounded(pending.fence(key, owed.writer, owed.args, owed.sequence), `fencing '${key}'`);
+    if (this.owedFences.get(key) === owed) this.owedFences.delete(key);
+    return result;
+  }
+
+  private warnUnfenced(): void {
+    const keys = [...this.owedFences.keys()];
+    this.logger.error(
+      `${keys.length} write(s) ran at once while the write-behind queue was down and could not be fenced; an older queued write ` +
+        `of these keys may still be persisted after them: ${keys.slice(0, 20).join(', ')}${keys.length > 20 ? ', ...' : ''}`,
+    );
+  }
+
+  private async flush(): Promise<void> {
+    const connection = this.managed?.client;
+    if (connection?.status !== 'ready' || this.breaker?.isOpen || !this.worker) {
+      this.logger.warn('The write-behind queue is unreachable: pending writes stay queued in Redis for the next instance');
+      return;
+    }
+    const deadline = Date.now() + SHUTDOWN_FLUSH_TIMEOUT;
+    const done = await withTimeout(this.settle(deadline, true), SHUTDOWN_FLUSH_TIMEOUT, 'flush timed out').catch(() => false);
+    if (!done) this.logger.warn('Write-behind flush incomplete; the remaining writes stay queued in Redis for the next instance');
+  }
+
+  /**
+   * Starts delayed first tries at once and waits until nothing is waiting or running. Retries keep their
+   * backoff (a drain never uses up attempts); with `partial`, stops once only those and jobs put back
+   * during shutdown are left.
+   */
+  private async settle(deadline: number, partial: boolean): Promise<boolean> {
+    const { queue } = this.require();
+    for (;;) {
+      const delayed = await queue.getDelayed(0, PAGE - 1);
+      const startable = delayed.filter((job) => job.attemptsMade === 0 && !this.deferred.has(job.id ?? ''));
+      await Promise.all(startable.map((job) => job.promote().catch(() => undefined)));
+      const { pending, active, delayed: stillDelayed } = await this.stats();
+      if (pending + active + stillDelayed === 0) return true;
+      if (partial && pending + active === 0 && startable.length === 0) return false;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL));
+    }
+  }
+
+  private async retryFailedJobs(): Promise<number> {
+    const { queue, pending } = this.require();
+    const failed: Job<PersistJob>[] = [];
+    for (let start = 0; ; start += PAGE) {
+      const page = await queue.getFailed(start, start + PAGE - 1);
+      failed.push(...page);
+      if (page.length < PAGE) break;
+    }
+    const latest = new Map<string, Job<PersistJob>>();
+    for (const job of failed) {
+      const seen = latest.get(job.data.key);
+      if (!seen || seen.timestamp < job.timestamp) latest.set(job.data.key, job);
+    }
+    await Promise.all(failed.map((job) => job.remove()));
+    let retried = 0;
+    for (const [key, job] of latest) {
+      if (!(await pending.read(key))) continue;
+      const { attempts = this.defaults.attempts, backoff } = job.opts;
+      await queue.add('persist', { key }, this.jobOptions(key, { attempts, backoff: backoff as QueuedWriteOptions['backoff'] }));
+      retried += 1;
+    }
+    return retried;
+  }
+
   private startWorker(connection: Redis | Cluster): void {
     if (this.worker || this.closing) return;
-    this.worker = new Worker<PersistJob>(this.options.namespace, (job) => this.persist(job), {
+    const { pending } = this.require();
+    const persister = new WriteBehindPersister({
+      pending,
+      writers: this.writers,
+      logger: this.logger,
+      isClosing: () => this.closing,
+      defer: (jobId) => this.deferred.add(jobId),
+      requeue: (key) => this.enqueueAgain(key),
+    });
+    this.worker = new Worker<PersistJob>(this.options.namespace, (job, token) => persister.process(job, token), {
       connection,
       prefix: QUEUE_PREFIX,
       concurrency: this.options.writeBehind?.concurrency ?? 1,
+      lockDuration: LOCK_DURATION,
+      stalledInterval: STALLED_INTERVAL,
+      maxStalledCount: MAX_STALLED,
     });
     this.worker.on('error', (error) => this.logger.debug?.(`Worker: ${error.message}`));
     this.worker.on('failed', (job, error) => {
@@ -165,32 +333,18 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationSh
     });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (!this.queue) return;
-    this.closing = true;
-    if (this.options.writeBehind?.flushOnShutdown && !(await this.drain(SHUTDOWN_FLUSH_TIMEOUT).catch(() => false))) {
-      this.logger.warn('Write-behind flush timed out; the remaining writes stay queued in Redis');
-    }
-    const closing = Promise.all([this.worker?.close(), this.queue.close()]);
-    // NOTE: BullMQ waits for its connections; with the queue Redis gone that would be forever.
-    await withTimeout(closing, CLOSE_TIMEOUT, 'closing the write-behind queue timed out').catch((error: Error) => this.logger.warn(error.message));
-    if (this.managed) await closeConnection(this.managed);
+  private async enqueueAgain(key: string): Promise<void> {
+    await this.require().queue.add('persist', { key }, this.jobOptions(key, { attempts: this.defaults.attempts, backoff: 1_000 }));
   }
 
-  private async persist(job: Job<PersistJob>): Promise<void> {
-    const { pending } = this.require();
-    const write = await pending.read(job.data.key);
-    if (!write) return;
-    const persist = this.writers.get(write.writer);
-    if (!persist) throw new Error(`no writer '${write.writer}' registered in this instance`);
-    await persist(write.args);
-    await pending.settle(job.data.key, write.version);
+  private bounded<T>(work: Promise<T>, what: string, timeout = this.options.writeBehind?.enqueueTimeout ?? 1_000): Promise<T> {
+    return withTimeout(work, timeout, `${what}: the queue's Redis did not answer within ${timeout}ms`);
   }
 
-  private require(): { queue: Queue<PersistJob>; pending: PendingWriteStore } {
-    if (!this.queue || !this.pending) {
-      throw new Error("nestjs-tiered-cache: write-behind is not configured; pass CacheModule.forRoot({ writeBehind: { redis } })");
+  private require(): { queue: Queue<PersistJob>; pending: PendingWriteStore; breaker: QueueBreaker } {
+    if (!this.queue || !this.pending || !this.breaker) {
+      throw new Error('nestjs-tiered-cache: write-behind is not configured; pass CacheModule.forRoot({ writeBehind: { redis } })');
     }
-    return { queue: this.queue, pending: this.pending };
+    return { queue: this.queue, pending: this.pending, breaker: this.breaker };
   }
 }
