@@ -52,9 +52,9 @@ const QUEUE_PREFIX = '{wb}';
 const DRAIN_POLL = 50;
 const PAGE = 1_000;
 const SHUTDOWN_FLUSH_TIMEOUT = 30_000;
-const CLOSE_TIMEOUT = 5_000;
+const CLOSE_TIMEOUT = 3_000;
 const STATS_TIMEOUT = 2_000;
-const RETRY_TIMEOUT = 10_000;
+const RETRY_TIMEOUT = 5_000;
 // NOTE: a killed worker's job returns to the queue after the lock lapses; the lease lapses first.
 const LOCK_DURATION = LEASE + 2_000;
 const STALLED_INTERVAL = 5_000;
@@ -138,8 +138,9 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
         breaker.open();
       }
     }
-    this.owedFences.set(key, { writer, args, sequence });
-    const fence = knownDown ? undefined : await this.fence(key, this.owedFences.get(key) as OwedFence);
+    const owed = { writer, args, sequence };
+    this.owedFences.set(key, owed);
+    const fence = knownDown ? this.fenceLater(key, owed) : await this.fence(key, owed);
     if (fence === 'newer' || fence === 'handed') return undefined;
     this.cacheStats.writeBehindFallbacks += 1;
     return runAsWrite({ key, sequence }, runNow);
@@ -171,7 +172,7 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
   /**
    * Queues every key with failed writes once more: one job per key, persisting its latest pending write
    * (never next to a persist of that key already queued). Resolves the number of keys retried; rejects
-   * when the queue does not answer within 10 s.
+   * when the queue does not answer within 5 s.
    */
   async retryFailed(): Promise<number> {
     return withTimeout(this.retryFailedJobs(), RETRY_TIMEOUT, `retrying failed writes did not finish within ${RETRY_TIMEOUT}ms`);
@@ -202,7 +203,8 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
     if (this.owedFences.size > 0) await this.payOwedFences().catch(() => this.warnUnfenced());
     // NOTE: BullMQ waits for its connections; with the queue Redis gone that would be forever.
     await this.bounded(queue.close(), 'closing the write-behind queue', CLOSE_TIMEOUT).catch(() => queue.disconnect());
-    await closeConnection(this.managed);
+    const managed = this.managed;
+    await this.bounded(closeConnection(managed), 'closing the queue connection', CLOSE_TIMEOUT).catch(() => managed.owned && managed.client.disconnect());
   }
 
   private async enqueue(writer: string, key: string, args: unknown[], sequence: number, options: QueuedWriteOptions): Promise<void> {
@@ -228,6 +230,13 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
     } catch {
       return undefined;
     }
+  }
+
+  // NOTE: sent without waiting: the connection keeps it (offline queue) and delivers it, in order, as soon as
+  // the queue's Redis answers again; the probe resends what failed outright.
+  private fenceLater(key: string, owed: OwedFence): undefined {
+    this.payFence(key, owed).catch(() => undefined);
+    return undefined;
   }
 
   private async payOwedFences(): Promise<void> {
@@ -268,9 +277,9 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
   private async settle(deadline: number, partial: boolean): Promise<boolean> {
     const { queue } = this.require();
     for (;;) {
-      const delayed = await queue.getDelayed(0, PAGE - 1);
+      const delayed = await this.bounded(queue.getDelayed(0, PAGE - 1), 'reading delayed writes', STATS_TIMEOUT);
       const startable = delayed.filter((job) => job.attemptsMade === 0 && !this.deferred.has(job.id ?? ''));
-      await Promise.all(startable.map((job) => job.promote().catch(() => undefined)));
+      await this.bounded(Promise.all(startable.map((job) => job.promote().catch(() => undefined))), 'starting delayed writes', STATS_TIMEOUT);
       const { pending, active, delayed: stillDelayed } = await this.stats();
       if (pending + active + stillDelayed === 0) return true;
       if (partial && pending + active === 0 && startable.length === 0) return false;
