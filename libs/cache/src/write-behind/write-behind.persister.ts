@@ -19,6 +19,8 @@ export interface PersisterHost {
   readonly logger: Logger;
   /** Whether the instance is shutting down: a failure then must not use up an attempt. */
   isClosing(): boolean;
+  /** Whether this instance ran a write of `key` at once that it could not fence yet (see WriteBehindQueue). */
+  owesFence(key: string): boolean;
   /** Remembers a job put back during shutdown, so a flush does not wait for it. */
   defer(jobId: string): void;
   /** Queues another persist of `key` (after the current job). */
@@ -30,6 +32,7 @@ export interface PersisterHost {
 export const LEASE = 8_000;
 const RENEW_EVERY = LEASE / 4;
 const DEFER_ON_SHUTDOWN = 1_000;
+const WAIT_FOR_FENCE = 500;
 /** Newer writes persisted in a row by one job before it hands the key to a new job. */
 const MAX_ROUNDS = 10;
 
@@ -44,6 +47,7 @@ export class WriteBehindPersister {
   async process(job: Job<PersistJob>, token: string | undefined): Promise<void> {
     const { key } = job.data;
     const owner = randomUUID();
+    if (this.host.owesFence(key)) return this.postpone(job, token, WAIT_FOR_FENCE);
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       const claim = await this.host.pending.claim(key, owner, LEASE);
       if (claim.state === 'none') return;

@@ -37,10 +37,12 @@ export interface WriteBehindStats {
   fallbacks: number;
 }
 
-interface OwedFence {
+/** A write run at once without a confirmed fence: queued again once the queue answers (see owedWrites). */
+interface OwedWrite {
   writer: string;
   args: unknown[];
   sequence: number;
+  options: QueuedWriteOptions;
 }
 
 // NOTE: BullMQ needs maxRetriesPerRequest: null (its blocking worker connection must not give up) and
@@ -76,8 +78,12 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
   private readonly queue: Queue<PersistJob> | undefined;
   private readonly pending: PendingWriteStore | undefined;
   private readonly breaker: QueueBreaker | undefined;
-  /** Keys written synchronously while the queue was down, whose older records are still to be fenced. */
-  private readonly owedFences = new Map<string, OwedFence>();
+  /**
+   * Writes run at once while the queue's Redis did not confirm their fence. Each is queued again once it
+   * answers (unless a newer write of the key is queued by then): should a worker have applied an older write
+   * of the key meanwhile, this one is applied again after it, so it stays the last one applied.
+   */
+  private readonly owedWrites = new Map<string, OwedWrite>();
   /** Jobs put back during this shutdown's flush. */
   private readonly deferred = new Set<string>();
   private worker: Worker<PersistJob> | undefined;
@@ -101,7 +107,7 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
     this.breaker = new QueueBreaker(
       settings.enqueueTimeout,
       async () => void (await withTimeout(client.ping(), settings.enqueueTimeout, 'queue Redis probe timed out')),
-      () => this.payOwedFences(),
+      () => this.requeueOwedWrites(),
     );
   }
 
@@ -138,9 +144,9 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
         breaker.open();
       }
     }
-    const owed = { writer, args, sequence };
-    this.owedFences.set(key, owed);
-    const fence = knownDown ? this.fenceLater(key, owed) : await this.fence(key, owed);
+    const owed = { writer, args, sequence, options: { ...options, delay: 0 } };
+    this.owedWrites.set(key, owed);
+    const fence = knownDown ? this.requeueLater(key, owed) : await this.fence(key, owed);
     if (fence === 'newer' || fence === 'handed') return undefined;
     this.cacheStats.writeBehindFallbacks += 1;
     return runAsWrite({ key, sequence }, runNow);
@@ -200,7 +206,7 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
     const queue = this.queue;
     if (!queue || !this.managed) return;
     this.breaker?.stop();
-    if (this.owedFences.size > 0) await this.payOwedFences().catch(() => this.warnUnfenced());
+    if (this.owedWrites.size > 0) await this.requeueOwedWrites().catch(() => this.warnUnfenced());
     // NOTE: BullMQ waits for its connections; with the queue Redis gone that would be forever.
     await this.bounded(queue.close(), 'closing the write-behind queue', CLOSE_TIMEOUT).catch(() => queue.disconnect());
     const managed = this.managed;
@@ -223,38 +229,43 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
     };
   }
 
-  /** Fences `key` before a synchronous write; `undefined` when the queue's Redis did not confirm it (owed until it answers). */
-  private async fence(key: string, owed: OwedFence): Promise<FenceResult | undefined> {
+  /** Fences `key` before a synchronous write; `undefined` when the queue's Redis did not confirm it (the write is then owed). */
+  private async fence(key: string, owed: OwedWrite): Promise<FenceResult | undefined> {
+    const { pending } = this.require();
     try {
-      return await this.payFence(key, owed);
+      const result = await this.bounded(pending.fence(key, owed.writer, owed.args, owed.sequence), `fencing '${key}'`);
+      this.settleOwed(key, owed);
+      return result;
     } catch {
       return undefined;
     }
   }
 
   // NOTE: sent without waiting: the connection keeps it (offline queue) and delivers it, in order, as soon as
-  // the queue's Redis answers again; the probe resends what failed outright.
-  private fenceLater(key: string, owed: OwedFence): undefined {
-    this.payFence(key, owed).catch(() => undefined);
+  // the queue's Redis answers again; the breaker's recovery sends again what failed outright.
+  private requeueLater(key: string, owed: OwedWrite): undefined {
+    this.requeueOwed(key, owed).catch(() => undefined);
     return undefined;
   }
 
-  private async payOwedFences(): Promise<void> {
-    for (const [key, owed] of [...this.owedFences]) await this.payFence(key, owed);
+  private async requeueOwedWrites(): Promise<void> {
+    for (const [key, owed] of [...this.owedWrites]) await this.requeueOwed(key, owed);
   }
 
-  private async payFence(key: string, owed: OwedFence): Promise<FenceResult> {
-    const { pending } = this.require();
-    const result = await this.bounded(pending.fence(key, owed.writer, owed.args, owed.sequence), `fencing '${key}'`);
-    if (this.owedFences.get(key) === owed) this.owedFences.delete(key);
-    return result;
+  private async requeueOwed(key: string, owed: OwedWrite): Promise<void> {
+    await this.bounded(this.enqueue(owed.writer, key, owed.args, owed.sequence, owed.options), `queueing '${key}' again`);
+    this.settleOwed(key, owed);
+  }
+
+  private settleOwed(key: string, owed: OwedWrite): void {
+    if (this.owedWrites.get(key) === owed) this.owedWrites.delete(key);
   }
 
   private warnUnfenced(): void {
-    const keys = [...this.owedFences.keys()];
+    const keys = [...this.owedWrites.keys()];
     this.logger.error(
-      `${keys.length} write(s) ran at once while the write-behind queue was down and could not be fenced; an older queued write ` +
-        `of these keys may still be persisted after them: ${keys.slice(0, 20).join(', ')}${keys.length > 20 ? ', ...' : ''}`,
+      `${keys.length} write(s) ran at once while the write-behind queue was down and could not be queued again; an older queued ` +
+        `write of these keys may still be persisted after them (see writeBehindSequence): ${keys.slice(0, 20).join(', ')}${keys.length > 20 ? ', ...' : ''}`,
     );
   }
 
@@ -320,6 +331,7 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
       writers: this.writers,
       logger: this.logger,
       isClosing: () => this.closing,
+      owesFence: (key) => this.owedWrites.has(key),
       defer: (jobId) => this.deferred.add(jobId),
       requeue: (key) => this.enqueueAgain(key),
     });
