@@ -6,43 +6,27 @@ import {
   type OnApplicationShutdown,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { CACHE_OPTIONS } from '../cache.constants.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
 import { CacheStats } from '../stats/cache-stats.js';
 import { closeConnection, connectRedis, type ManagedConnection } from '../stores/redis-connection.factory.js';
 import { withTimeout } from '../timing/with-timeout.js';
-import { PendingWriteStore, type FenceResult } from './pending-write.store.js';
+import { OwedWrites } from './owed-writes.js';
+import { PendingWriteStore } from './pending-write.store.js';
+import { PersistJobs, type JobCounts, type QueuedWriteOptions } from './persist-jobs.js';
 import { QueueBreaker } from './queue-breaker.js';
 import { LEASE, WriteBehindPersister, type PersistFunction, type PersistJob } from './write-behind.persister.js';
 import { nextWriteSequence, runAsWrite } from './write-sequence.js';
 
 export type { PersistFunction } from './write-behind.persister.js';
-
-/** Per-write settings, durations in milliseconds. */
-export interface QueuedWriteOptions {
-  delay: number;
-  attempts: number;
-  backoff: number | { type: 'fixed' | 'exponential'; delay: number };
-}
+export type { QueuedWriteOptions } from './persist-jobs.js';
 
 /** Counts of {@link WriteBehindQueue.stats}. */
-export interface WriteBehindStats {
-  pending: number;
-  active: number;
-  delayed: number;
-  failed: number;
+export interface WriteBehindStats extends JobCounts {
   /** Calls of this instance that ran the method at once because the queue could not take them. */
   fallbacks: number;
-}
-
-/** A write run at once without a confirmed fence: queued again once the queue answers (see owedWrites). */
-interface OwedWrite {
-  writer: string;
-  args: unknown[];
-  sequence: number;
-  options: QueuedWriteOptions;
 }
 
 // NOTE: BullMQ needs maxRetriesPerRequest: null (its blocking worker connection must not give up) and
@@ -51,11 +35,9 @@ const BULLMQ_CONNECTION = { maxRetriesPerRequest: null, enableOfflineQueue: true
 
 // NOTE: the hash tag keeps every queue key and pending record in one Redis Cluster slot.
 const QUEUE_PREFIX = '{wb}';
-const DRAIN_POLL = 50;
-const PAGE = 1_000;
 const SHUTDOWN_FLUSH_TIMEOUT = 30_000;
 const CLOSE_TIMEOUT = 3_000;
-const STATS_TIMEOUT = 2_000;
+const DEPTH_TIMEOUT = 500;
 const RETRY_TIMEOUT = 5_000;
 // NOTE: a killed worker's job returns to the queue after the lock lapses; the lease lapses first.
 const LOCK_DURATION = LEASE + 2_000;
@@ -77,15 +59,9 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
   private readonly managed: ManagedConnection | undefined;
   private readonly queue: Queue<PersistJob> | undefined;
   private readonly pending: PendingWriteStore | undefined;
+  private readonly jobs: PersistJobs | undefined;
   private readonly breaker: QueueBreaker | undefined;
-  /**
-   * Writes run at once while the queue's Redis did not confirm their fence. Each is queued again once it
-   * answers (unless a newer write of the key is queued by then): should a worker have applied an older write
-   * of the key meanwhile, this one is applied again after it, so it stays the last one applied.
-   */
-  private readonly owedWrites = new Map<string, OwedWrite>();
-  /** Jobs put back during this shutdown's flush. */
-  private readonly deferred = new Set<string>();
+  private readonly owed: OwedWrites | undefined;
   private worker: Worker<PersistJob> | undefined;
   private closing = false;
 
@@ -96,18 +72,26 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
     const settings = options.writeBehind;
     if (!settings) return;
     cacheStats.writeBehindDepth = async () => {
-      const { pending, active, delayed } = await this.stats();
+      const { pending, active, delayed } = await withTimeout(this.stats(), DEPTH_TIMEOUT, 'queue depth unavailable');
       return pending + active + delayed;
     };
     this.managed = connectRedis(settings.redis, `${options.namespace}:write-behind`, this.logger, BULLMQ_CONNECTION);
     this.queue = new Queue<PersistJob>(options.namespace, { connection: this.managed.client, prefix: QUEUE_PREFIX });
     this.queue.on('error', (error) => this.logger.debug?.(`Queue: ${error.message}`));
     this.pending = new PendingWriteStore(this.managed.client, `${QUEUE_PREFIX}:${options.namespace}`);
+    this.jobs = new PersistJobs(this.queue, this.pending);
+    const owed = new OwedWrites({
+      pending: this.pending,
+      logger: this.logger,
+      bounded: (work, what) => this.bounded(work, what),
+      enqueue: (key, write) => this.enqueue(write.writer, key, write.args, write.sequence, write.options),
+    });
+    this.owed = owed;
     const client = this.managed.client;
     this.breaker = new QueueBreaker(
       settings.enqueueTimeout,
       async () => void (await withTimeout(client.ping(), settings.enqueueTimeout, 'queue Redis probe timed out')),
-      () => this.requeueOwedWrites(),
+      () => owed.requeueAll(),
     );
   }
 
@@ -133,7 +117,7 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
    */
   async write(writer: string, key: string, args: unknown[], options: QueuedWriteOptions, runNow: () => Promise<unknown>): Promise<unknown> {
     const sequence = nextWriteSequence();
-    const breaker = this.require().breaker;
+    const { breaker, owed } = this.require();
     const knownDown = breaker.isOpen;
     if (!knownDown) {
       try {
@@ -144,9 +128,7 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
         breaker.open();
       }
     }
-    const owed = { writer, args, sequence, options: { ...options, delay: 0 } };
-    this.owedWrites.set(key, owed);
-    const fence = knownDown ? this.requeueLater(key, owed) : await this.fence(key, owed);
+    const fence = await owed.fence(key, { writer, args, sequence, options: { ...options, delay: 0 } }, knownDown);
     if (fence === 'newer' || fence === 'handed') return undefined;
     this.cacheStats.writeBehindFallbacks += 1;
     return runAsWrite({ key, sequence }, runNow);
@@ -155,24 +137,12 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
   /** Resolves `true` once nothing is waiting, delayed or running (delayed first tries start now), `false` on timeout. */
   async drain(timeout: number): Promise<boolean> {
     const deadline = Date.now() + timeout;
-    return withTimeout(this.settle(deadline, false), timeout, 'drain timed out').catch(() => false);
+    return withTimeout(this.require().jobs.settle(deadline, false), timeout, 'drain timed out').catch(() => false);
   }
 
   /** Jobs waiting, running, delayed and failed, and this instance's fallbacks; rejects when the queue does not answer within 2 s. */
   async stats(): Promise<WriteBehindStats> {
-    const { queue } = this.require();
-    const counts = await withTimeout(
-      queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed'),
-      STATS_TIMEOUT,
-      `the write-behind queue did not answer within ${STATS_TIMEOUT}ms`,
-    );
-    return {
-      pending: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
-      active: counts.active ?? 0,
-      delayed: counts.delayed ?? 0,
-      failed: counts.failed ?? 0,
-      fallbacks: this.cacheStats.writeBehindFallbacks,
-    };
+    return { ...(await this.require().jobs.counts()), fallbacks: this.cacheStats.writeBehindFallbacks };
   }
 
   /**
@@ -181,7 +151,7 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
    * when the queue does not answer within 5 s.
    */
   async retryFailed(): Promise<number> {
-    return withTimeout(this.retryFailedJobs(), RETRY_TIMEOUT, `retrying failed writes did not finish within ${RETRY_TIMEOUT}ms`);
+    return withTimeout(this.require().jobs.retryFailed(this.defaults.attempts), RETRY_TIMEOUT, `retrying failed writes did not finish within ${RETRY_TIMEOUT}ms`);
   }
 
   onApplicationBootstrap(): void {
@@ -206,7 +176,7 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
     const queue = this.queue;
     if (!queue || !this.managed) return;
     this.breaker?.stop();
-    if (this.owedWrites.size > 0) await this.requeueOwedWrites().catch(() => this.warnUnfenced());
+    await this.owed?.flush();
     // NOTE: BullMQ waits for its connections; with the queue Redis gone that would be forever.
     await this.bounded(queue.close(), 'closing the write-behind queue', CLOSE_TIMEOUT).catch(() => queue.disconnect());
     const managed = this.managed;
@@ -214,59 +184,8 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async enqueue(writer: string, key: string, args: unknown[], sequence: number, options: QueuedWriteOptions): Promise<void> {
-    const { queue, pending } = this.require();
-    if (!(await pending.record(key, writer, args, sequence))) return;
-    await queue.add('persist', { key }, { ...this.jobOptions(key, options), delay: options.delay });
-  }
-
-  private jobOptions(key: string, options: Omit<QueuedWriteOptions, 'delay'>): object {
-    return {
-      deduplication: { id: key, keepLastIfActive: true },
-      attempts: options.attempts,
-      backoff: options.backoff,
-      removeOnComplete: true,
-      removeOnFail: false,
-    };
-  }
-
-  /** Fences `key` before a synchronous write; `undefined` when the queue's Redis did not confirm it (the write is then owed). */
-  private async fence(key: string, owed: OwedWrite): Promise<FenceResult | undefined> {
-    const { pending } = this.require();
-    try {
-      const result = await this.bounded(pending.fence(key, owed.writer, owed.args, owed.sequence), `fencing '${key}'`);
-      this.settleOwed(key, owed);
-      return result;
-    } catch {
-      return undefined;
-    }
-  }
-
-  // NOTE: sent without waiting: the connection keeps it (offline queue) and delivers it, in order, as soon as
-  // the queue's Redis answers again; the breaker's recovery sends again what failed outright.
-  private requeueLater(key: string, owed: OwedWrite): undefined {
-    this.requeueOwed(key, owed).catch(() => undefined);
-    return undefined;
-  }
-
-  private async requeueOwedWrites(): Promise<void> {
-    for (const [key, owed] of [...this.owedWrites]) await this.requeueOwed(key, owed);
-  }
-
-  private async requeueOwed(key: string, owed: OwedWrite): Promise<void> {
-    await this.bounded(this.enqueue(owed.writer, key, owed.args, owed.sequence, owed.options), `queueing '${key}' again`);
-    this.settleOwed(key, owed);
-  }
-
-  private settleOwed(key: string, owed: OwedWrite): void {
-    if (this.owedWrites.get(key) === owed) this.owedWrites.delete(key);
-  }
-
-  private warnUnfenced(): void {
-    const keys = [...this.owedWrites.keys()];
-    this.logger.error(
-      `${keys.length} write(s) ran at once while the write-behind queue was down and could not be queued again; an older queued ` +
-        `write of these keys may still be persisted after them (see writeBehindSequence): ${keys.slice(0, 20).join(', ')}${keys.length > 20 ? ', ...' : ''}`,
-    );
+    const { jobs, pending } = this.require();
+    if (await pending.record(key, writer, args, sequence)) await jobs.add(key, options);
   }
 
   private async flush(): Promise<void> {
@@ -276,63 +195,20 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
       return;
     }
     const deadline = Date.now() + SHUTDOWN_FLUSH_TIMEOUT;
-    const done = await withTimeout(this.settle(deadline, true), SHUTDOWN_FLUSH_TIMEOUT, 'flush timed out').catch(() => false);
+    const done = await withTimeout(this.require().jobs.settle(deadline, true), SHUTDOWN_FLUSH_TIMEOUT, 'flush timed out').catch(() => false);
     if (!done) this.logger.warn('Write-behind flush incomplete; the remaining writes stay queued in Redis for the next instance');
-  }
-
-  /**
-   * Starts delayed first tries at once and waits until nothing is waiting or running. Retries keep their
-   * backoff (a drain never uses up attempts); with `partial`, stops once only those and jobs put back
-   * during shutdown are left.
-   */
-  private async settle(deadline: number, partial: boolean): Promise<boolean> {
-    const { queue } = this.require();
-    for (;;) {
-      const delayed = await this.bounded(queue.getDelayed(0, PAGE - 1), 'reading delayed writes', STATS_TIMEOUT);
-      const startable = delayed.filter((job) => job.attemptsMade === 0 && !this.deferred.has(job.id ?? ''));
-      await this.bounded(Promise.all(startable.map((job) => job.promote().catch(() => undefined))), 'starting delayed writes', STATS_TIMEOUT);
-      const { pending, active, delayed: stillDelayed } = await this.stats();
-      if (pending + active + stillDelayed === 0) return true;
-      if (partial && pending + active === 0 && startable.length === 0) return false;
-      if (Date.now() >= deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL));
-    }
-  }
-
-  private async retryFailedJobs(): Promise<number> {
-    const { queue, pending } = this.require();
-    const failed: Job<PersistJob>[] = [];
-    for (let start = 0; ; start += PAGE) {
-      const page = await queue.getFailed(start, start + PAGE - 1);
-      failed.push(...page);
-      if (page.length < PAGE) break;
-    }
-    const latest = new Map<string, Job<PersistJob>>();
-    for (const job of failed) {
-      const seen = latest.get(job.data.key);
-      if (!seen || seen.timestamp < job.timestamp) latest.set(job.data.key, job);
-    }
-    await Promise.all(failed.map((job) => job.remove()));
-    let retried = 0;
-    for (const [key, job] of latest) {
-      if (!(await pending.read(key))) continue;
-      const { attempts = this.defaults.attempts, backoff } = job.opts;
-      await queue.add('persist', { key }, this.jobOptions(key, { attempts, backoff: backoff as QueuedWriteOptions['backoff'] }));
-      retried += 1;
-    }
-    return retried;
   }
 
   private startWorker(connection: Redis | Cluster): void {
     if (this.worker || this.closing) return;
-    const { pending } = this.require();
+    const { pending, jobs, owed } = this.require();
     const persister = new WriteBehindPersister({
       pending,
       writers: this.writers,
       logger: this.logger,
       isClosing: () => this.closing,
-      owesFence: (key) => this.owedWrites.has(key),
-      defer: (jobId) => this.deferred.add(jobId),
+      owesFence: (key) => owed.has(key),
+      defer: (jobId) => jobs.deferred.add(jobId),
       requeue: (key) => this.enqueueAgain(key),
     });
     this.worker = new Worker<PersistJob>(this.options.namespace, (job, token) => persister.process(job, token), {
@@ -355,17 +231,17 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async enqueueAgain(key: string): Promise<void> {
-    await this.require().queue.add('persist', { key }, this.jobOptions(key, { attempts: this.defaults.attempts, backoff: 1_000 }));
+    await this.require().jobs.add(key, { delay: 0, attempts: this.defaults.attempts, backoff: 1_000 });
   }
 
   private bounded<T>(work: Promise<T>, what: string, timeout = this.options.writeBehind?.enqueueTimeout ?? 1_000): Promise<T> {
     return withTimeout(work, timeout, `${what}: the queue's Redis did not answer within ${timeout}ms`);
   }
 
-  private require(): { queue: Queue<PersistJob>; pending: PendingWriteStore; breaker: QueueBreaker } {
-    if (!this.queue || !this.pending || !this.breaker) {
+  private require(): { jobs: PersistJobs; pending: PendingWriteStore; breaker: QueueBreaker; owed: OwedWrites } {
+    if (!this.jobs || !this.pending || !this.breaker || !this.owed) {
       throw new Error('nestjs-tiered-cache: write-behind is not configured; pass CacheModule.forRoot({ writeBehind: { redis } })');
     }
-    return { queue: this.queue, pending: this.pending, breaker: this.breaker };
+    return { jobs: this.jobs, pending: this.pending, breaker: this.breaker, owed: this.owed };
   }
 }
