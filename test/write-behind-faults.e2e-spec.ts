@@ -96,6 +96,23 @@ describe('write-behind under queue faults', () => {
     expect(metric(await register.metrics(), 'cache_write_behind_fallbacks_total', namespace)).toBe(KEYS.length);
   });
 
+  it('1. a write the queue refuses while its key is being persisted is handed to that persist: never two at once, the newer last', async () => {
+    const app = await start(uniqueNamespace(), queueRedis.url, { delay: 0 });
+    apps.push(app);
+    const writer = app.get(SequenceWriter);
+    writerSettings.persistTime = 800;
+    await writer.save('busy', 1);
+    await waitFor(() => writerSettings.running.get('busy') === 1, { timeout: 10_000 });
+
+    await queueRedis.command('CONFIG', 'SET', 'maxmemory', 1);
+    await writer.save('busy', 2);
+    await queueRedis.command('CONFIG', 'SET', 'maxmemory', 0);
+
+    expect(await app.get(WriteBehindQueue).drain(15_000)).toBe(true);
+    expect(store.calls().map((call) => call.seq)).toEqual([1, 2]);
+    expect(writerSettings.mostAtOnce).toBe(1);
+  });
+
   it('3. retryFailed() retries one job per key with its latest arguments, never two persists of a key at once', async () => {
     const app = await start(uniqueNamespace(), queueRedis.url, { delay: 0, attempts: 1 });
     apps.push(app);

@@ -32,14 +32,15 @@ redis.call('HSET', KEYS[1], 'writer', ARGV[1], 'args', ARGV[2], 'seq', ARGV[3])
 redis.call('PERSIST', KEYS[1])
 return redis.call('HINCRBY', KEYS[1], 'version', 1)`);
 
-// NOTE: DEL comes first so the tombstone is still written when the queue Redis is out of memory
-// (Redis refuses a denyoom command only as a script's first write).
+// NOTE: a non-denyoom write comes first (HDEL, DEL) so the hand-off or tombstone is still written when the
+// queue Redis is out of memory: Redis refuses a denyoom command (HSET) only as a script's first write.
 const FENCE = new LuaScript(`
 ${NOW}
 local current = tonumber(redis.call('HGET', KEYS[1], 'seq'))
 if current and current > tonumber(ARGV[3]) then return 'newer' end
 local lease = tonumber(redis.call('HGET', KEYS[1], 'lease'))
 if lease and lease > now then
+  redis.call('HDEL', KEYS[1], 'args')
   redis.call('HSET', KEYS[1], 'writer', ARGV[1], 'args', ARGV[2], 'seq', ARGV[3])
   redis.call('HINCRBY', KEYS[1], 'version', 1)
   return 'handed'
