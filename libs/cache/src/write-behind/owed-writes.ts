@@ -16,6 +16,8 @@ export interface OwedWritesHost {
   readonly pending: PendingWriteStore;
   enqueue(key: string, write: OwedWrite): Promise<void>;
   bounded<T>(work: Promise<T>, what: string): Promise<T>;
+  /** Whether the queue connection is up (a command sent now is not parked in its offline queue). */
+  isConnected(): boolean;
   readonly logger: Logger;
 }
 
@@ -40,7 +42,7 @@ export class OwedWrites {
    */
   async fence(key: string, write: OwedWrite, knownDown: boolean): Promise<FenceResult | undefined> {
     this.owed.set(key, write);
-    if (knownDown) return this.requeueLater(key, write);
+    if (knownDown) return this.host.isConnected() ? this.requeueLater(key, write) : undefined;
     try {
       const result = await this.host.bounded(this.host.pending.fence(key, write.writer, write.args, write.sequence), `fencing '${key}'`);
       this.settle(key, write);
@@ -68,8 +70,9 @@ export class OwedWrites {
     });
   }
 
-  // NOTE: sent without waiting: the connection keeps it (offline queue) and delivers it, in order, as soon as
-  // the queue's Redis answers again; the breaker's recovery sends again what failed outright.
+  // NOTE: sent without waiting, on a connection that is up but slow or refusing: it is delivered in order,
+  // ahead of later claims. While the connection is down, only the map keeps owed writes (one per key, not one
+  // per call in the offline queue); the breaker's recovery queues them.
   private requeueLater(key: string, write: OwedWrite): undefined {
     this.requeue(key, write).catch(() => undefined);
     return undefined;

@@ -80,14 +80,15 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
     this.queue.on('error', (error) => this.logger.debug?.(`Queue: ${error.message}`));
     this.pending = new PendingWriteStore(this.managed.client, `${QUEUE_PREFIX}:${options.namespace}`);
     this.jobs = new PersistJobs(this.queue, this.pending);
+    const client = this.managed.client;
     const owed = new OwedWrites({
       pending: this.pending,
+      isConnected: () => client.status === 'ready',
       logger: this.logger,
       bounded: (work, what) => this.bounded(work, what),
       enqueue: (key, write) => this.enqueue(write.writer, key, write.args, write.sequence, write.options),
     });
     this.owed = owed;
-    const client = this.managed.client;
     this.breaker = new QueueBreaker(
       settings.enqueueTimeout,
       async () => void (await withTimeout(client.ping(), settings.enqueueTimeout, 'queue Redis probe timed out')),
