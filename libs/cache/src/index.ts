@@ -37,3 +37,14 @@ export { CacheSerializationError } from './serialization/serialization.error.js'
 export { CacheLoadTimeoutError } from './read-through/cache-load-timeout.error.js';
 export { CacheStats } from './stats/cache-stats.js';
 export type { CacheEntry, CacheLayer, CacheStore } from './stores/cache-entry.interface.js';
+export { HttpCacheInterceptor, HttpCacheInterceptor as CacheInterceptor } from './http/http-cache.interceptor.js';
+export {
+  CacheKey,
+  CacheNotFound,
+  CacheTTL,
+  CacheTags,
+  CacheVary,
+  NoCache,
+  type HttpCacheKeyFactory,
+  type HttpCacheTtlFactory,
+} from './http/http-cache.decorators.js';
