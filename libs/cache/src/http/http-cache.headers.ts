@@ -21,11 +21,11 @@ export function applyCacheHeaders(
 }
 
 /**
- * `public, max-age=<remaining freshness>, stale-while-revalidate=<grace>` (seconds, rounded down);
+ * `public, max-age=<remaining freshness>, stale-while-revalidate=<grace>` (seconds, remaining freshness rounded up);
  * `private` for a response keyed per user.
  */
 export function derivedCacheControl(age: number, { ttl, grace }: { ttl: number; grace: number }, perUser: boolean): string {
-  const maxAge = Math.max(0, Math.floor((ttl - age) / 1000));
+  const maxAge = Math.max(0, Math.ceil((ttl - age) / 1000));
   const scope = perUser ? 'private' : 'public';
   const swr = Math.floor(grace / 1000);
   return swr > 0 ? `${scope}, max-age=${maxAge}, stale-while-revalidate=${swr}` : `${scope}, max-age=${maxAge}`;

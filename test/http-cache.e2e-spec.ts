@@ -1,0 +1,257 @@
+import { Controller, Get, Header, Injectable, NotFoundException, Param, Res, ServiceUnavailableException, UseInterceptors, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { Response } from 'express';
+import { of } from 'rxjs';
+import request from 'supertest';
+import {
+  CacheKey,
+  CacheModule,
+  CacheNotFound,
+  CacheService,
+  CacheTTL,
+  CacheTags,
+  HttpCacheInterceptor,
+  NoCache,
+} from '../libs/cache/src/index.js';
+import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
+
+/** Counts handler runs, so a test sees whether a response came from the cache. */
+@Injectable()
+class Calls {
+  readonly counts = new Map<string, number>();
+  next(name: string): number {
+    const count = (this.counts.get(name) ?? 0) + 1;
+    this.counts.set(name, count);
+    return count;
+  }
+  of(name: string): number {
+    return this.counts.get(name) ?? 0;
+  }
+}
+
+@Controller('items')
+@UseInterceptors(HttpCacheInterceptor)
+class ItemsController {
+  constructor(private readonly calls: Calls) {}
+
+  @Get('value')
+  value(): { run: number } {
+    return { run: this.calls.next('value') };
+  }
+
+  @Get('observable')
+  observable() {
+    return of({ run: this.calls.next('observable') });
+  }
+
+  @Get('tagged/:id')
+  @CacheKey('item:{params.id}')
+  @CacheTags('item:{params.id}')
+  @CacheTTL('1m')
+  async tagged(@Param('id') id: string): Promise<{ id: string; run: number }> {
+    return { id, run: this.calls.next(`tagged:${id}`) };
+  }
+
+  @Get('short')
+  @CacheTTL(300)
+  short(): { run: number } {
+    return { run: this.calls.next('short') };
+  }
+
+  @Get('flaky')
+  @CacheTTL(300)
+  flaky(): { run: number } {
+    const run = this.calls.next('flaky');
+    if (run > 1) throw new ServiceUnavailableException('down');
+    return { run };
+  }
+
+  @Get('own-cache-control')
+  @Header('Cache-Control', 'public, max-age=7')
+  ownCacheControl(): { run: number } {
+    return { run: this.calls.next('own-cache-control') };
+  }
+
+  @Get('private')
+  @Header('Cache-Control', 'private, max-age=60')
+  privateResponse(): { run: number } {
+    return { run: this.calls.next('private') };
+  }
+
+  @Get('cookie')
+  cookie(@Res({ passthrough: true }) response: Response): { run: number } {
+    response.cookie('session', 'abc');
+    return { run: this.calls.next('cookie') };
+  }
+
+  @Get('raw')
+  raw(@Res() response: Response): void {
+    response.json({ run: this.calls.next('raw') });
+  }
+
+  @Get('missing')
+  missing(): never {
+    this.calls.next('missing');
+    throw new NotFoundException('no such item');
+  }
+
+  @Get('missing-cached')
+  @CacheNotFound('1m')
+  missingCached(): never {
+    this.calls.next('missing-cached');
+    throw new NotFoundException('no such item');
+  }
+
+  @Get('me')
+  me(): { run: number } {
+    return { run: this.calls.next('me') };
+  }
+
+  @Get('mine')
+  @CacheKey('mine:{headers.authorization}')
+  mine(): { run: number } {
+    return { run: this.calls.next('mine') };
+  }
+
+  @Get('off')
+  @NoCache()
+  off(): { run: number } {
+    return { run: this.calls.next('off') };
+  }
+}
+
+describe('HttpCacheInterceptor on Express, real Redis', () => {
+  let app: INestApplication;
+  let calls: Calls;
+  let cache: CacheService;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheModule.forRoot({ namespace: uniqueNamespace('http'), defaultTtl: '1m', grace: '10m', l2: { redis: redisUrl() } })],
+      controllers: [ItemsController],
+      providers: [Calls],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: ['error'] });
+    await app.init();
+    calls = app.get(Calls);
+    cache = app.get(CacheService);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  const get = (path: string) => request(app.getHttpServer()).get(path);
+
+  it('serves the second GET from the cache with X-Cache, ETag, Age and Cache-Control', async () => {
+    const first = await get('/items/value').expect(200);
+    expect(first.headers['x-cache']).toBe('MISS');
+    expect(first.headers.etag).toMatch(/^"[\w-]+"$/);
+    expect(first.headers['cache-control']).toBe('public, max-age=60, stale-while-revalidate=600');
+    const second = await get('/items/value').expect(200);
+    expect(second.headers['x-cache']).toBe('HIT');
+    expect(second.body).toEqual(first.body);
+    expect(second.headers.etag).toBe(first.headers.etag);
+    expect(Number(second.headers.age)).toBeGreaterThanOrEqual(0);
+    expect(second.headers['cache-control']).toMatch(/^public, max-age=(59|60), stale-while-revalidate=600$/);
+    expect(calls.of('value')).toBe(1);
+    expect(cache.stats.http.hits).toBeGreaterThanOrEqual(1);
+  });
+
+  it('answers 304 to a matching If-None-Match, from L1, and 200 to a stale one', async () => {
+    const { headers } = await get('/items/value').expect(200);
+    const notModified = await get('/items/value').set('If-None-Match', headers.etag).expect(304);
+    expect(notModified.text).toBe('');
+    expect(notModified.headers.etag).toBe(headers.etag);
+    await get('/items/value').set('If-None-Match', '"other"').expect(200);
+    expect(calls.of('value')).toBe(1);
+  });
+
+  it('caches a HEAD like the GET it shares an entry with', async () => {
+    await get('/items/value').expect(200);
+    const head = await request(app.getHttpServer()).head('/items/value').expect(200);
+    expect(head.headers['x-cache']).toBe('HIT');
+    expect(calls.of('value')).toBe(1);
+  });
+
+  it('caches Observable results', async () => {
+    const first = await get('/items/observable').expect(200);
+    const second = await get('/items/observable').expect(200);
+    expect(second.body).toEqual(first.body);
+    expect(second.headers['x-cache']).toBe('HIT');
+    expect(calls.of('observable')).toBe(1);
+  });
+
+  it('keys by a template and drops the response when its tag is invalidated', async () => {
+    await get('/items/tagged/7').expect(200);
+    expect((await get('/items/tagged/7').expect(200)).headers['x-cache']).toBe('HIT');
+    await get('/items/tagged/8').expect(200);
+    await cache.invalidateTags('item:7');
+    const after = await get('/items/tagged/7').expect(200);
+    expect(after.headers['x-cache']).toBe('MISS');
+    expect(after.body).toEqual({ id: '7', run: 2 });
+    expect((await get('/items/tagged/8').expect(200)).headers['x-cache']).toBe('HIT');
+  });
+
+  it('honours @CacheTTL in milliseconds', async () => {
+    await get('/items/short').expect(200);
+    await waitFor(async () => (await get('/items/short')).headers['x-cache'] === 'MISS', { timeout: 10_000 });
+    expect(calls.of('short')).toBe(2);
+  });
+
+  it('serves the stale response within grace when the handler fails, with X-Cache: STALE', async () => {
+    const first = await get('/items/flaky').expect(200);
+    await waitFor(async () => (await get('/items/flaky')).headers['x-cache'] === 'STALE', { timeout: 10_000 });
+    const stale = await get('/items/flaky').expect(200);
+    expect(stale.body).toEqual(first.body);
+    expect(stale.headers['cache-control']).toMatch(/^public, max-age=0, stale-while-revalidate=600$/);
+  });
+
+  it('replays the handler’s own Cache-Control', async () => {
+    await get('/items/own-cache-control').expect(200);
+    const hit = await get('/items/own-cache-control').expect(200);
+    expect(hit.headers['x-cache']).toBe('HIT');
+    expect(hit.headers['cache-control']).toBe('public, max-age=7');
+  });
+
+  it.each(['private', 'cookie', 'missing', 'off'])('never caches /items/%s', async (name) => {
+    await get(`/items/${name}`);
+    const second = await get(`/items/${name}`);
+    expect(second.headers['x-cache']).toBeUndefined();
+    expect(calls.of(name)).toBe(2);
+  });
+
+  it('passes @Res() handlers through uncached', async () => {
+    await get('/items/raw').expect(200);
+    await get('/items/raw').expect(200);
+    expect(calls.of('raw')).toBe(2);
+  });
+
+  it('caches a 404 only with @CacheNotFound', async () => {
+    await get('/items/missing-cached').expect(404);
+    const second = await get('/items/missing-cached').expect(404);
+    expect(second.body).toMatchObject({ statusCode: 404, message: 'no such item' });
+    expect(second.headers['x-cache']).toBe('HIT');
+    expect(calls.of('missing-cached')).toBe(1);
+  });
+
+  it('never serves a request with Authorization or a session cookie from the shared entry', async () => {
+    await get('/items/me').expect(200);
+    const alice = await get('/items/me').set('Authorization', 'Bearer alice').expect(200);
+    const bob = await get('/items/me').set('Cookie', 'connect.sid=bob').expect(200);
+    expect(alice.headers['x-cache']).toBeUndefined();
+    expect(bob.headers['x-cache']).toBeUndefined();
+    expect([alice.body.run, bob.body.run]).toEqual([2, 3]);
+  });
+
+  it('caches per user when the key names the user, privately, and never mixes users', async () => {
+    const alice = await get('/items/mine').set('Authorization', 'Bearer alice').expect(200);
+    const bob = await get('/items/mine').set('Authorization', 'Bearer bob').expect(200);
+    expect(bob.body.run).not.toBe(alice.body.run);
+    const aliceAgain = await get('/items/mine').set('Authorization', 'Bearer alice').expect(200);
+    expect(aliceAgain.headers['x-cache']).toBe('HIT');
+    expect(aliceAgain.body).toEqual(alice.body);
+    expect(aliceAgain.headers['cache-control']).toMatch(/^private, /);
+    expect((await get('/items/mine').expect(200)).headers['x-cache']).toBeUndefined();
+  });
+});
