@@ -1,6 +1,5 @@
 import { Controller, Get, Header, Injectable, NotFoundException, Param, Res, ServiceUnavailableException, UseInterceptors, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import type { Response } from 'express';
 import { of } from 'rxjs';
 import request from 'supertest';
 import {
@@ -14,6 +13,12 @@ import {
   NoCache,
 } from '../libs/cache/src/index.js';
 import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
+
+/** The Express response members the handlers below use. */
+interface Response {
+  cookie(name: string, value: string): void;
+  json(body: unknown): void;
+}
 
 /** Counts handler runs, so a test sees whether a response came from the cache. */
 @Injectable()
