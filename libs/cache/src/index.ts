@@ -48,3 +48,5 @@ export {
   type HttpCacheKeyFactory,
   type HttpCacheTtlFactory,
 } from './http/http-cache.decorators.js';
+export { CACHE_MANAGER } from './compat/cache-manager.token.js';
+export type { CacheManagerCompatible, CacheManagerCompatible as Cache, CacheManagerWrapOptions } from './compat/cache-manager.adapter.js';
