@@ -1,5 +1,5 @@
 import type { HttpCachedResponse } from './http-cached-response.js';
-import type { HttpResponseLike } from './http-cache.platform.js';
+import { setResponseHeader, type HttpResponseLike } from './http-cache.platform.js';
 
 /** How a response was served, sent as `X-Cache`. */
 export type HttpCacheStatus = 'HIT' | 'MISS' | 'STALE';
@@ -13,11 +13,11 @@ export function applyCacheHeaders(
   now: number,
 ): void {
   const age = Math.max(0, now - entry.storedAt);
-  response.header('X-Cache', status);
-  response.header('ETag', entry.etag);
-  response.header('Age', String(Math.floor(age / 1000)));
+  setResponseHeader(response, 'X-Cache', status);
+  setResponseHeader(response, 'ETag', entry.etag);
+  setResponseHeader(response, 'Age', String(Math.floor(age / 1000)));
   if (response.getHeader('Cache-Control') !== undefined) return;
-  response.header('Cache-Control', entry.cacheControl ?? derivedCacheControl(age, entry, perUser));
+  setResponseHeader(response, 'Cache-Control', entry.cacheControl ?? derivedCacheControl(age, entry, perUser));
 }
 
 /**

@@ -16,6 +16,8 @@ export interface HttpResponseLike {
   statusCode: number;
   getHeader(name: string): unknown;
   header(name: string, value: string): unknown;
+  /** Node's own setter (Express); Fastify has only `header`. */
+  setHeader?(name: string, value: string): unknown;
   headersSent?: boolean;
   sent?: boolean;
 }
@@ -36,4 +38,10 @@ export function requestHeader(request: HttpRequestLike, name: string): string | 
 /** Whether the response was already sent (by a handler using `@Res()`, or a streamed reply). */
 export function isResponseSent(response: HttpResponseLike): boolean {
   return response.headersSent === true || response.sent === true;
+}
+
+/** Sets a response header: Node's `setHeader` on Express (skipping `res.set`'s conversions), `header` on Fastify. */
+export function setResponseHeader(response: HttpResponseLike, name: string, value: string): void {
+  if (response.setHeader !== undefined) response.setHeader(name, value);
+  else response.header(name, value);
 }
