@@ -5,9 +5,10 @@ import { requestHeader, type HttpRequestLike, type HttpResponseLike } from './ht
 /** Why a request or response is not cached; used in one-time warnings and tests. */
 export type BypassReason = 'method' | 'credentials' | 'set-cookie' | 'cache-control' | 'status' | 'stream' | 'no-key';
 
-// NOTE: cookie names that usually carry a session or a token: a request with one is treated like one with
+// NOTE: cookie names that usually carry a session or a token (matched anywhere in the name, erring on the
+// side of not caching): a request with one is treated like one with
 // `Authorization` (its response may be personal) unless the key names the user.
-const SESSION_COOKIE = /(^|[^a-z])(sess|session|sid|auth|token|jwt)/i;
+const SESSION_COOKIE = /sess|sid|auth|token|jwt/i;
 const UNCACHEABLE_CACHE_CONTROL = /(^|[\s,])(private|no-store|no-cache)(\s*[,=]|\s*$)/i;
 
 /** Only `GET` and `HEAD` are cached (HEAD shares GET's entry). */
