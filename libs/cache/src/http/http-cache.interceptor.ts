@@ -136,7 +136,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
       loading.setGrace(0);
       return cachedResponse(HttpStatus.NOT_FOUND, error.getResponse(), { ttl: route.notFoundTtl, grace: 0 }, undefined);
     }
-    const reason = body === undefined ? 'no-key' : responseBypassReason(response, body);
+    const reason = body === undefined ? 'empty' : responseBypassReason(response, body);
     if (reason !== undefined) {
       loading.skipCache();
       this.countBypass(reason, route.name);

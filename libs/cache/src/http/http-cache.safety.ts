@@ -3,7 +3,7 @@ import { isObservable } from 'rxjs';
 import { requestHeader, type HttpRequestLike, type HttpResponseLike } from './http-cache.platform.js';
 
 /** Why a request or response is not cached; used in one-time warnings and tests. */
-export type BypassReason = 'method' | 'credentials' | 'set-cookie' | 'cache-control' | 'status' | 'stream' | 'no-key';
+export type BypassReason = 'credentials' | 'set-cookie' | 'cache-control' | 'status' | 'stream' | 'no-key' | 'empty';
 
 // NOTE: cookie names that usually carry a session or a token (matched anywhere in the name, erring on the
 // side of not caching): a request with one is treated like one with
