@@ -1,5 +1,6 @@
 import { SetMetadata, type CustomDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Duration } from '../options/duration.parser.js';
+import { parseDuration, type Duration } from '../options/duration.parser.js';
+import { compileRequestKey } from './http-cache.key.js';
 
 // NOTE: the same metadata keys as @nestjs/cache-manager, so a handler still decorated with their
 // `@CacheKey`/`@CacheTTL` during a migration is read the same way by our interceptor.
@@ -28,7 +29,10 @@ export type HttpCacheTtlFactory = (context: ExecutionContext) => Duration | Prom
  * `{headers.authorization}` or `{headers.cookie}` opts the handler into caching authenticated requests.
  */
 export function CacheKey(key: string | HttpCacheKeyFactory): CustomDecorator<string> {
-  return SetMetadata(HTTP_CACHE_KEY_METADATA, key);
+  return checkedMetadata(HTTP_CACHE_KEY_METADATA, key, (where) => {
+    if (typeof key === 'string') compileRequestKey(key, where);
+    else if (typeof key !== 'function') throw new TypeError(`nestjs-tiered-cache: @CacheKey on ${where} needs a template or a function`);
+  });
 }
 
 /**
@@ -36,7 +40,9 @@ export function CacheKey(key: string | HttpCacheKeyFactory): CustomDecorator<str
  * string (`'30s'`), or a function of the execution context returning either. On a handler or a controller.
  */
 export function CacheTTL(ttl: Duration | HttpCacheTtlFactory): CustomDecorator<string> {
-  return SetMetadata(HTTP_CACHE_TTL_METADATA, ttl);
+  return checkedMetadata(HTTP_CACHE_TTL_METADATA, ttl, (where) => {
+    if (typeof ttl !== 'function') parseDuration(ttl, `@CacheTTL on ${where}`);
+  });
 }
 
 /**
@@ -44,7 +50,9 @@ export function CacheTTL(ttl: Duration | HttpCacheTtlFactory): CustomDecorator<s
  * `invalidateTags('product:13')` or `@CacheEvict({ tags })` then drops the response on every instance.
  */
 export function CacheTags(...tags: string[]): CustomDecorator<string> {
-  return SetMetadata(HTTP_CACHE_TAGS_METADATA, tags);
+  return checkedMetadata(HTTP_CACHE_TAGS_METADATA, tags, (where) => {
+    for (const tag of tags) compileRequestKey(tag, where);
+  });
 }
 
 /** Opts a handler (or a controller) out of an `HttpCacheInterceptor` bound to its controller or globally. */
@@ -66,4 +74,19 @@ export function CacheVary(...headers: string[]): CustomDecorator<string> {
  */
 export function CacheNotFound(ttl: Duration = '10s'): CustomDecorator<string> {
   return SetMetadata(HTTP_CACHE_NOT_FOUND_METADATA, ttl);
+}
+
+/**
+ * `SetMetadata` that first checks its value, so a malformed template or ttl fails when the class is
+ * defined (at startup), with an error naming the handler, instead of on its first request.
+ */
+function checkedMetadata<T>(metadataKey: string, value: T, check: (where: string) => void): CustomDecorator<string> {
+  const apply = SetMetadata(metadataKey, value);
+  const decorator = (target: object, property?: string | symbol, descriptor?: PropertyDescriptor) => {
+    const owner = typeof target === 'function' ? target.name : target.constructor.name;
+    check(property === undefined ? owner : `${owner}.${String(property)}`);
+    return descriptor === undefined ? apply(target as () => void) : apply(target, property as string | symbol, descriptor);
+  };
+  decorator.KEY = metadataKey;
+  return decorator as CustomDecorator<string>;
 }

@@ -34,7 +34,8 @@ type Loaded = HttpCachedResponse | UncacheableResponse;
 @Injectable()
 export class HttpCacheInterceptor implements NestInterceptor {
   private readonly logger = new Logger('HttpCache');
-  private readonly routes = new WeakMap<object, HttpCacheRoute>();
+  // NOTE: per class, then per handler: controllers inheriting one handler may differ by class-level decorators.
+  private readonly routes = new WeakMap<object, Map<object, HttpCacheRoute>>();
   private readonly warned = new Set<string>();
 
   constructor(
@@ -175,11 +176,17 @@ export class HttpCacheInterceptor implements NestInterceptor {
   }
 
   private route(context: ExecutionContext): HttpCacheRoute {
+    const controller = context.getClass();
+    let routes = this.routes.get(controller);
+    if (routes === undefined) {
+      routes = new Map();
+      this.routes.set(controller, routes);
+    }
     const handler = context.getHandler();
-    let route = this.routes.get(handler);
+    let route = routes.get(handler);
     if (route === undefined) {
       route = compileRoute(context, this.reflector, this.routeUsesResponse(context));
-      this.routes.set(handler, route);
+      routes.set(handler, route);
     }
     return route;
   }
