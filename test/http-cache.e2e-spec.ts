@@ -1,7 +1,8 @@
-import type { INestApplication } from '@nestjs/common';
+import { Controller, Get, type INestApplication } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { CacheModule, CacheService } from '../libs/cache/src/index.js';
+import { CacheModule, CacheService, CacheTTL, HttpCacheInterceptor, NoCache } from '../libs/cache/src/index.js';
 import { Calls, ItemsController } from './support/http-cache-items.controller.js';
 import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
 
@@ -138,5 +139,55 @@ describe('HttpCacheInterceptor on Express, real Redis', () => {
     expect(aliceAgain.body).toEqual(alice.body);
     expect(aliceAgain.headers['cache-control']).toMatch(/^private, /);
     expect((await get('/items/mine').expect(200)).headers['x-cache']).toBeUndefined();
+  });
+});
+
+@Controller('global')
+@CacheTTL('30s')
+class GlobalController {
+  private runs = 0;
+
+  @Get()
+  cached(): { run: number } {
+    return { run: (this.runs += 1) };
+  }
+
+  @Get('off')
+  @NoCache()
+  off(): { run: number } {
+    return { run: (this.runs += 1) };
+  }
+}
+
+/** Two controllers inheriting one handler, told apart by their class-level ttl. */
+@Controller('short-lived')
+@CacheTTL('5s')
+class ShortLivedController extends GlobalController {}
+
+describe('HttpCacheInterceptor bound globally with APP_INTERCEPTOR', () => {
+  let app: INestApplication;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheModule.forRoot({ namespace: uniqueNamespace('http-global'), l2: { redis: redisUrl() } })],
+      controllers: [GlobalController, ShortLivedController],
+      providers: [{ provide: APP_INTERCEPTOR, useClass: HttpCacheInterceptor }],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: ['error'] });
+    await app.init();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('caches every GET but @NoCache handlers, with each controller’s own class-level ttl', async () => {
+    const server = app.getHttpServer();
+    await request(server).get('/global').expect(200);
+    expect((await request(server).get('/global').expect(200)).headers['cache-control']).toMatch(/max-age=30\b/);
+    expect((await request(server).get('/short-lived').expect(200)).headers['cache-control']).toMatch(/max-age=5\b/);
+    const off = await request(server).get('/global/off').expect(200);
+    expect(off.headers['x-cache']).toBeUndefined();
+    expect((await request(server).post('/global').expect(404)).headers['x-cache']).toBeUndefined();
   });
 });
