@@ -13,6 +13,8 @@ import { measureConcurrent, measureInterleaved, report } from './measure.js';
 
 const CONNECTIONS = 32;
 const KEYS = 1_000;
+// NOTE: more rounds than the in-process cases: a request costs ~100x more, and other load on the machine shows more.
+const ROUNDS = 5;
 
 const product = (id: string): Record<string, unknown> => ({
   id,
@@ -65,8 +67,9 @@ export async function runHttpBench(redisUrl: string): Promise<void> {
   const names = ['HTTP GET uncached (Express)', 'HTTP GET hit, @nestjs/cache-manager', 'HTTP GET hit, HttpCacheInterceptor'];
   const [uncached, theirs, ours] = await measureInterleaved(
     servers.map(({ pool }, index) => () => measureConcurrent(names[index], (call) => get(pool, call), CONNECTIONS)),
+    ROUNDS,
   );
-  process.stdout.write(`\nHTTP: ${CONNECTIONS} keep-alive connections over loopback, ${KEYS} URLs, all hits after a warm-up\n`);
+  process.stdout.write(`\nHTTP: ${CONNECTIONS} keep-alive connections over loopback, ${KEYS} URLs, all hits after a warm-up; median of ${ROUNDS} interleaved rounds\n`);
   report(uncached);
   report(theirs, uncached);
   report(ours, uncached);

@@ -46,7 +46,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
     if (context.getType() !== 'http') return next.handle();
     const route = this.route(context);
-    const request = context.switchToHttp().getRequest<HttpRequestLike>();
+    const request = context.getArgByIndex<HttpRequestLike>(0);
     if (route.disabled || !isCacheableMethod(request)) return next.handle();
     if (route.usesResponse) return this.bypass(next, 'stream', `${route.name} uses @Res()`);
     if (!route.perUser && hasCredentials(request)) return this.bypass(next, 'credentials');
@@ -58,7 +58,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
 
   /** The key of a request without `@CacheKey` (the `http:` prefix is added); by default path + sorted query string. */
   protected trackBy(context: ExecutionContext): string | undefined {
-    return defaultRequestKey(context.switchToHttp().getRequest<HttpRequestLike>());
+    return defaultRequestKey(context.getArgByIndex<HttpRequestLike>(0));
   }
 
   private async resolveAndServe(
@@ -95,7 +95,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
   ): Observable<unknown> {
     const entry = this.cache.peekFresh<Loaded>(key);
     if (entry !== undefined && isCachedResponse(entry.value)) return this.respond(context, route, entry.value, 'HIT');
-    const tags = route.tags(context.switchToHttp().getRequest<HttpRequestLike>());
+    const tags = route.tags(context.getArgByIndex<HttpRequestLike>(0));
     if (tags === undefined) return this.bypass(next, 'no-key');
     let produced: HttpCachedResponse | UncacheableResponse | undefined;
     const plan: ReadThroughPlan = {
@@ -127,7 +127,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
     loading: LoaderContext<Loaded>,
     plan: ReadThroughPlan,
   ): Promise<Loaded> {
-    const response = context.switchToHttp().getResponse<HttpResponseLike>();
+    const response = context.getArgByIndex<HttpResponseLike>(1);
     let body: unknown;
     try {
       body = await lastValueFrom(next.handle(), { defaultValue: undefined });
@@ -148,14 +148,15 @@ export class HttpCacheInterceptor implements NestInterceptor {
   }
 
   private respond(context: ExecutionContext, route: HttpCacheRoute, entry: HttpCachedResponse, status: HttpCacheStatus): Observable<unknown> {
-    const http = context.switchToHttp();
-    const response = http.getResponse<HttpResponseLike>();
+    // NOTE: the request and response by index: `switchToHttp()` assigns three new closures on every call.
+    const request = context.getArgByIndex<HttpRequestLike>(0);
+    const response = context.getArgByIndex<HttpResponseLike>(1);
     const stats = this.cache.stats.http;
     if (status === 'MISS') stats.misses += 1;
     else if (status === 'HIT') stats.hits += 1;
     else stats.stale += 1;
     applyCacheHeaders(response, entry, status, route.perUser, Date.now());
-    if (matchesIfNoneMatch(requestHeader(http.getRequest<HttpRequestLike>(), 'if-none-match'), entry.etag)) {
+    if (matchesIfNoneMatch(requestHeader(request, 'if-none-match'), entry.etag)) {
       // NOTE: a web Response is sent as the whole answer by Nest on Express and Fastify alike.
       return of(new Response(null, { status: HttpStatus.NOT_MODIFIED }));
     }
