@@ -13,7 +13,7 @@ import { measureConcurrent, measureInterleaved, report } from './measure.js';
 
 const CONNECTIONS = 32;
 const KEYS = 1_000;
-// NOTE: more rounds than the in-process cases: a request costs ~100x more, and other load on the machine shows more.
+// NOTE: more rounds than the in-process cases: HTTP throughput moves more with other load on the machine.
 const ROUNDS = 5;
 
 const product = (id: string): Record<string, unknown> => ({

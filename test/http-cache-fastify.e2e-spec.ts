@@ -52,7 +52,7 @@ describe('HttpCacheInterceptor on Fastify, real Redis', () => {
     expect((await get('/items/tagged/3').expect(200)).body).toEqual({ id: '3', run: 2 });
   });
 
-  it.each(['private', 'cookie', 'missing', 'off', 'raw'])('never caches /items/%s', async (name) => {
+  it.each(['private', 'cookie', 'missing', 'off', 'raw', 'passthrough'])('never caches /items/%s', async (name) => {
     await get(`/items/${name}`);
     const second = await get(`/items/${name}`);
     expect(second.headers['x-cache']).toBeUndefined();

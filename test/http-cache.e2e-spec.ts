@@ -100,7 +100,7 @@ describe('HttpCacheInterceptor on Express, real Redis', () => {
     expect(hit.headers['cache-control']).toBe('public, max-age=7');
   });
 
-  it.each(['private', 'cookie', 'missing', 'off'])('never caches /items/%s', async (name) => {
+  it.each(['private', 'cookie', 'missing', 'off', 'passthrough'])('never caches /items/%s', async (name) => {
     await get(`/items/${name}`);
     const second = await get(`/items/${name}`);
     expect(second.headers['x-cache']).toBeUndefined();

@@ -72,9 +72,15 @@ export class ItemsController {
   }
 
   @Get('cookie')
-  cookie(@Res({ passthrough: true }) response: Response): { run: number } {
-    response.header('Set-Cookie', 'session=abc; Path=/');
+  @Header('Set-Cookie', 'theme=dark; Path=/')
+  cookie(): { run: number } {
     return { run: this.calls.next('cookie') };
+  }
+
+  @Get('passthrough')
+  passthrough(@Res({ passthrough: true }) response: Response): { run: number } {
+    response.header('X-Handler', 'yes');
+    return { run: this.calls.next('passthrough') };
   }
 
   @Get('raw')
