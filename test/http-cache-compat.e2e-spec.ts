@@ -66,5 +66,6 @@ describe('CACHE_MANAGER (the cache-manager v7 Cache surface) on two instances an
     expect(await other.ttl('wf')).toBeLessThanOrEqual(Date.now() + 4_000);
     expect(await cache.wrap('wo', async () => 'o', { ttl: 3_000, refreshThreshold: 1_000 })).toBe('o');
     expect(await other.ttl('wo')).toBeLessThanOrEqual(Date.now() + 3_000);
+    await expect(cache.wrap('wr', async () => 1, { raw: true } as never)).rejects.toThrow(/option 'raw' is not supported/);
   });
 });

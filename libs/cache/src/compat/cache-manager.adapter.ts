@@ -70,6 +70,9 @@ function wrap<T>(
   thresholdOption: number | undefined,
 ): Promise<T> {
   const options = typeof ttlOption === 'object' ? ttlOption : { ttl: ttlOption, refreshThreshold: thresholdOption };
+  if ((options as { raw?: unknown }).raw === true) {
+    return Promise.reject(new TypeError(`nestjs-tiered-cache: CACHE_MANAGER.wrap('${key}'): option 'raw' is not supported; use ttl(key) for the expiry`));
+  }
   const { ttl, refreshThreshold } = options;
   const fixedTtl = typeof ttl === 'number' ? ttlOf(ttl) : undefined;
   // NOTE: cache-manager refreshes when less than `refreshThreshold` ms of the ttl remain; our refresh
