@@ -2,7 +2,8 @@ import { Controller, Get, type INestApplication } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { CacheModule, CacheService, CacheTTL, HttpCacheInterceptor, NoCache } from '../libs/cache/src/index.js';
+import { register } from 'prom-client';
+import { CacheMetricsModule, CacheModule, CacheService, CacheTTL, HttpCacheInterceptor, NoCache } from '../libs/cache/src/index.js';
 import { Calls, ItemsController } from './support/http-cache-items.controller.js';
 import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
 
@@ -10,10 +11,11 @@ describe('HttpCacheInterceptor on Express, real Redis', () => {
   let app: INestApplication;
   let calls: Calls;
   let cache: CacheService;
+  const namespace = uniqueNamespace('http');
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [CacheModule.forRoot({ namespace: uniqueNamespace('http'), defaultTtl: '1m', grace: '10m', l2: { redis: redisUrl() } })],
+      imports: [CacheModule.forRoot({ namespace, defaultTtl: '1m', grace: '10m', l2: { redis: redisUrl() } }), CacheMetricsModule],
       controllers: [ItemsController],
       providers: [Calls],
     }).compile();
@@ -128,6 +130,17 @@ describe('HttpCacheInterceptor on Express, real Redis', () => {
     expect(alice.headers['x-cache']).toBeUndefined();
     expect(bob.headers['x-cache']).toBeUndefined();
     expect([alice.body.run, bob.body.run]).toEqual([2, 3]);
+  });
+
+  it('counts HTTP results apart in stats and metrics, and their reads in the per-layer hits', async () => {
+    await get('/items/value').expect(200);
+    const text = await register.metrics();
+    const sample = (metric: string, labels: string) =>
+      Number(text.split('\n').find((line) => line.startsWith(`${metric}{`) && line.includes(`namespace="${namespace}"`) && line.includes(labels))?.split(' ').pop());
+    expect(sample('cache_http_responses_total', 'result="hits"')).toBe(cache.stats.http.hits);
+    expect(sample('cache_http_responses_total', 'result="misses"')).toBeGreaterThan(0);
+    expect(sample('cache_http_responses_total', 'result="bypassed"')).toBeGreaterThan(0);
+    expect(sample('cache_hits_total', 'cache_layer="l1"')).toBeGreaterThanOrEqual(cache.stats.http.hits);
   });
 
   it('caches per user when the key names the user, privately, and never mixes users', async () => {
