@@ -132,6 +132,17 @@ describe('HttpCacheInterceptor on Express, real Redis', () => {
     expect([alice.body.run, bob.body.run]).toEqual([2, 3]);
   });
 
+  it('keys by @CacheVary headers and sends Vary', async () => {
+    const french = await get('/items/greeting').set('Accept-Language', 'fr').expect(200);
+    const english = await get('/items/greeting').set('Accept-Language', 'en').expect(200);
+    expect(english.body).not.toEqual(french.body);
+    const frenchAgain = await get('/items/greeting').set('Accept-Language', 'fr').expect(200);
+    expect(frenchAgain.headers['x-cache']).toBe('HIT');
+    expect(frenchAgain.body).toEqual(french.body);
+    expect(frenchAgain.headers.vary).toBe('accept-language');
+    expect(calls.of('greeting')).toBe(2);
+  });
+
   it('counts HTTP results apart in stats and metrics, and their reads in the per-layer hits', async () => {
     await get('/items/value').expect(200);
     const text = await register.metrics();

@@ -1,6 +1,6 @@
 import { Controller, Get, Header, Injectable, NotFoundException, Param, Res, ServiceUnavailableException, UseInterceptors } from '@nestjs/common';
 import { of } from 'rxjs';
-import { CacheKey, CacheNotFound, CacheTTL, CacheTags, HttpCacheInterceptor, NoCache } from '../../libs/cache/src/index.js';
+import { CacheKey, CacheNotFound, CacheTTL, CacheTags, CacheVary, HttpCacheInterceptor, NoCache } from '../../libs/cache/src/index.js';
 
 /** The response members the handlers below use, common to Express and Fastify. */
 interface Response {
@@ -110,6 +110,12 @@ export class ItemsController {
   @CacheKey('mine:{headers.authorization}')
   mine(): { run: number } {
     return { run: this.calls.next('mine') };
+  }
+
+  @Get('greeting')
+  @CacheVary('Accept-Language')
+  greeting(): { run: number } {
+    return { run: this.calls.next('greeting') };
   }
 
   @Get('off')

@@ -4,20 +4,31 @@ import { setResponseHeader, type HttpResponseLike } from './http-cache.platform.
 /** How a response was served, sent as `X-Cache`. */
 export type HttpCacheStatus = 'HIT' | 'MISS' | 'STALE';
 
-/** Sets `X-Cache`, `ETag`, `Age` and `Cache-Control` (the handler's own, else derived from the entry). */
+/** What the headers need to know about the route: whether it is keyed per user, and its `Vary` header. */
+export interface HeaderPolicy {
+  readonly perUser: boolean;
+  /** The request headers of `@CacheVary`, joined for the `Vary` response header; `undefined` when none. */
+  readonly varyHeader: string | undefined;
+}
+
+/**
+ * Sets `X-Cache`, `ETag`, `Age`, `Vary` (the `@CacheVary` headers, unless the handler set its own) and
+ * `Cache-Control` (the handler's own, else derived from the entry).
+ */
 export function applyCacheHeaders(
   response: HttpResponseLike,
   entry: HttpCachedResponse,
   status: HttpCacheStatus,
-  perUser: boolean,
+  policy: HeaderPolicy,
   now: number,
 ): void {
   const age = Math.max(0, now - entry.storedAt);
   setResponseHeader(response, 'X-Cache', status);
   setResponseHeader(response, 'ETag', entry.etag);
   setResponseHeader(response, 'Age', String(Math.floor(age / 1000)));
+  if (policy.varyHeader !== undefined && response.getHeader('Vary') === undefined) setResponseHeader(response, 'Vary', policy.varyHeader);
   if (response.getHeader('Cache-Control') !== undefined) return;
-  setResponseHeader(response, 'Cache-Control', entry.cacheControl ?? derivedCacheControl(age, entry, perUser));
+  setResponseHeader(response, 'Cache-Control', entry.cacheControl ?? derivedCacheControl(age, entry, policy.perUser));
 }
 
 /**

@@ -155,7 +155,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
     if (status === 'MISS') stats.misses += 1;
     else if (status === 'HIT') stats.hits += 1;
     else stats.stale += 1;
-    applyCacheHeaders(response, entry, status, route.perUser, Date.now());
+    applyCacheHeaders(response, entry, status, route, Date.now());
     if (matchesIfNoneMatch(requestHeader(request, 'if-none-match'), entry.etag)) {
       // NOTE: a web Response is sent as the whole answer by Nest on Express and Fastify alike.
       return of(new Response(null, { status: HttpStatus.NOT_MODIFIED }));

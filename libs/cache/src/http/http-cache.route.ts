@@ -12,13 +12,14 @@ import {
   type HttpCacheTtlFactory,
 } from './http-cache.decorators.js';
 import { compileRequestKey, type RequestKeyBuilder } from './http-cache.key.js';
+import type { HeaderPolicy } from './http-cache.headers.js';
 import type { HttpRequestLike } from './http-cache.platform.js';
 
 /** The longest ttl `@CacheNotFound` accepts: a not-found answer must not outlive the resource's creation for long. */
 const LONGEST_NOT_FOUND_TTL = 300_000;
 
 /** A handler's HTTP cache settings, compiled once from its decorators. */
-export interface HttpCacheRoute {
+export interface HttpCacheRoute extends HeaderPolicy {
   /** `Controller.handler`, for warnings and errors. */
   readonly name: string;
   readonly disabled: boolean;
@@ -49,6 +50,7 @@ export function compileRoute(context: ExecutionContext, reflector: Reflector, us
   const ttlOption = read<Duration | HttpCacheTtlFactory>(HTTP_CACHE_TTL_METADATA);
   const compiledKey = typeof keyOption === 'string' ? compileRequestKey(keyOption, name) : undefined;
   const notFound = read<Duration>(HTTP_CACHE_NOT_FOUND_METADATA);
+  const vary = read<string[]>(HTTP_CACHE_VARY_METADATA) ?? [];
   return {
     name,
     disabled: read<boolean>(HTTP_NO_CACHE_METADATA) === true,
@@ -60,7 +62,8 @@ export function compileRoute(context: ExecutionContext, reflector: Reflector, us
     ttl: ttlOption === undefined || typeof ttlOption === 'function' ? undefined : parseDuration(ttlOption, `@CacheTTL on ${name}`),
     ttlFactory: typeof ttlOption === 'function' ? ttlOption : undefined,
     tags: compileTags(read<string[]>(HTTP_CACHE_TAGS_METADATA) ?? [], name),
-    vary: read<string[]>(HTTP_CACHE_VARY_METADATA) ?? [],
+    vary,
+    varyHeader: vary.length === 0 ? undefined : vary.join(', '),
     notFoundTtl: notFound === undefined ? undefined : notFoundTtl(notFound, name),
   };
 }
