@@ -41,4 +41,5 @@ export abstract class ReadmeContext {
   protected readonly cache!: CacheService;
   protected readonly health!: HealthCheckService;
   protected readonly cacheHealth!: CacheHealthIndicator;
+  protected readonly db!: { query(sql: string, values: unknown[]): Promise<unknown> };
 }

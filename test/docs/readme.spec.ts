@@ -9,7 +9,7 @@ import { quickStart, typescriptBlocks, type Block } from './readme-blocks.js';
  * - a complete file when it starts with `import` (the quick start): nothing is added;
  * - a list of class members when it does not parse as a module (`@Cacheable(...) findOne() {...}`):
  *   the body of `class ReadmeExample extends ReadmeContext`, which gives `this.repository`,
- *   `this.products`, `this.cache`, `this.health`, `this.cacheHealth`;
+ *   `this.products`, `this.cache`, `this.health`, `this.cacheHealth`, `this.db`;
  * - otherwise a module.
  * Members and modules import whatever `readme.prelude.ts` exports that they do not declare themselves:
  * the public API, the Nest decorators and modules shown, the sample `Product` domain, `cacheUrl`.

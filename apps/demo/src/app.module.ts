@@ -1,15 +1,17 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { CacheModule } from 'nestjs-tiered-cache';
 import { DatabaseModule } from './database/database.module.js';
 import type { Database } from './database/database.interface.js';
 import { DEMO_CONFIG, type DemoConfig } from './demo.config.js';
+import { HealthController } from './health/health.controller.js';
 import { ProductsController } from './products/products.controller.js';
 import { ProductsRepository } from './products/products.repository.js';
 import { ProductsSeeder } from './products/products.seeder.js';
 import { ProductsService } from './products/products.service.js';
 import { StatsController } from './stats/stats.controller.js';
 
-/** The product catalogue: database, cache, products API and stats. */
+/** The product catalogue: database, cache, products API, stats and health. */
 @Module({})
 export class DemoModule {
   /**
@@ -29,8 +31,9 @@ export class DemoModule {
           l2: { redis: config.redisUrl },
           isGlobal: true,
         }),
+        TerminusModule,
       ],
-      controllers: [ProductsController, StatsController],
+      controllers: [ProductsController, StatsController, HealthController],
       providers: [{ provide: DEMO_CONFIG, useValue: config }, ProductsRepository, ProductsService, ProductsSeeder],
     };
   }

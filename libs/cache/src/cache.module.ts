@@ -4,13 +4,14 @@ import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.co
 import { CacheLifecycle } from './cache.lifecycle.js';
 import { CACHE_PROVIDERS } from './cache.providers.js';
 import { CacheService } from './cache.service.js';
+import { CACHE_MANAGER } from './compat/cache-manager.token.js';
 import { CacheHealthIndicator } from './health/cache-health.indicator.js';
 import { WriteBehindQueue } from './write-behind/write-behind.queue.js';
 import { globalFlag } from './options/cache-options.validator.js';
 import type { CacheModuleAsyncOptions, CacheModuleOptions } from './options/cache-options.interface.js';
 import { CacheStats } from './stats/cache-stats.js';
 
-const EXPORTS = [CacheService, CacheStats, CacheHealthIndicator, WriteBehindQueue, CACHE_OPTIONS, L1_STORE, L2_STORE];
+const EXPORTS = [CacheService, CacheStats, CacheHealthIndicator, WriteBehindQueue, CACHE_OPTIONS, L1_STORE, L2_STORE, CACHE_MANAGER];
 
 /** Two-tier caching for a Nest application: `CacheModule.forRoot({ namespace, ... })`. */
 @Module({})

@@ -5,6 +5,7 @@ import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.co
 import { assertSingleCacheModule } from './cache-module.guard.js';
 import { CacheLifecycle } from './cache.lifecycle.js';
 import { CacheService } from './cache.service.js';
+import { CACHE_MANAGER_PROVIDER } from './compat/cache-manager.provider.js';
 import { CacheDecoratorsExplorer } from './decorators/cache-decorators.explorer.js';
 import { CacheHealthIndicator } from './health/cache-health.indicator.js';
 import { CacheWarmersRunner } from './warmers/cache-warmers.runner.js';
@@ -88,6 +89,7 @@ export const CACHE_PROVIDERS: Provider[] = [
     inject: [CacheConnections],
   },
   CacheService,
+  CACHE_MANAGER_PROVIDER,
   CacheLifecycle,
   CacheDecoratorsExplorer,
   CacheHealthIndicator,

@@ -39,3 +39,16 @@ export { MissingPeerDependencyError } from './peers/optional-peer.loader.js';
 export { CacheLoadTimeoutError } from './read-through/cache-load-timeout.error.js';
 export { CacheStats } from './stats/cache-stats.js';
 export type { CacheEntry, CacheLayer, CacheStore } from './stores/cache-entry.interface.js';
+export { HttpCacheInterceptor, HttpCacheInterceptor as CacheInterceptor } from './http/http-cache.interceptor.js';
+export {
+  CacheKey,
+  CacheNotFound,
+  CacheTTL,
+  CacheTags,
+  CacheVary,
+  NoCache,
+  type HttpCacheKeyFactory,
+  type HttpCacheTtlFactory,
+} from './http/http-cache.decorators.js';
+export { CACHE_MANAGER } from './compat/cache-manager.token.js';
+export type { CacheManagerCompatible, CacheManagerCompatible as Cache, CacheManagerWrapOptions } from './compat/cache-manager.adapter.js';

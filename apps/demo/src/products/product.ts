@@ -7,6 +7,13 @@ export interface Product {
   updatedAt: Date;
 }
 
+/** `GET /products/:id/summary`: the product in one line, and its price. */
+export interface ProductSummary {
+  id: number;
+  title: string;
+  price: number;
+}
+
 /** What `PUT /products/:id` may change. */
 export interface ProductChanges {
   name?: string;

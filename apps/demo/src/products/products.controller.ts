@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query, UseInterceptors } from '@nestjs/common';
+import { CacheKey, CacheTTL, CacheTags, HttpCacheInterceptor } from 'nestjs-tiered-cache';
 import { CategoryPipe } from './category.pipe.js';
-import type { Product, ProductChanges } from './product.js';
+import type { Product, ProductChanges, ProductSummary } from './product.js';
 import { ProductChangesPipe } from './product-changes.pipe.js';
 import { ProductIdPipe } from './product-id.pipe.js';
 import { ProductsService } from './products.service.js';
@@ -10,10 +11,28 @@ import { ProductsService } from './products.service.js';
 export class ProductsController {
   constructor(private readonly products: ProductsService) {}
 
-  /** `GET /products?category=category-5`: up to 100 products of the category. */
+  /**
+   * `GET /products?category=category-5`: up to 100 products of the category. The whole response is
+   * cached (`X-Cache`, `ETag`/304, `Cache-Control`) under the same tag as the service's list, so a write
+   * to the category drops it on every instance; other query parameters do not split the entry.
+   */
   @Get()
+  @UseInterceptors(HttpCacheInterceptor)
+  @CacheKey('response:list:{query.category}')
+  @CacheTags('category:{query.category}')
+  @CacheTTL('1m')
   list(@Query('category', CategoryPipe) category: string): Promise<Product[]> {
     return this.products.findByCategory(category);
+  }
+
+  /** `GET /products/13/summary`: a short view of the product, cached as an HTTP response tagged `product:13`. */
+  @Get(':id/summary')
+  @UseInterceptors(HttpCacheInterceptor)
+  @CacheKey('response:summary:{params.id}')
+  @CacheTags('product:{params.id}')
+  @CacheTTL('1m')
+  summary(@Param('id', ProductIdPipe) id: number): Promise<ProductSummary> {
+    return this.products.summary(id);
   }
 
   /** `GET /products/13`. */

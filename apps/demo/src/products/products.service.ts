@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { CacheEvict, CachePut, Cacheable } from 'nestjs-tiered-cache';
-import type { Product, ProductChanges } from './product.js';
+import type { Product, ProductChanges, ProductSummary } from './product.js';
 import { ProductsRepository } from './products.repository.js';
 
 /**
@@ -18,6 +18,12 @@ export class ProductsService {
     const product = await this.repository.findById(id);
     if (!product) throw new NotFoundException(`Product ${id} not found`);
     return product;
+  }
+
+  /** The summary of one product, built from the cached product. */
+  async summary(id: number): Promise<ProductSummary> {
+    const { name, category, price } = await this.findOne(id);
+    return { id, title: `${name} (${category})`, price };
   }
 
   /** Up to 100 products of a category (an unknown category is an empty list). */

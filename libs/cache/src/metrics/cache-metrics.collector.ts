@@ -43,6 +43,9 @@ export class CacheMetricsCollector {
     this.counter(registers, 'cache_refresh_ahead_total', 'Background refreshes, by result.', ['result'], (stats) =>
       Object.entries(stats.refreshAhead).map(([result, count]) => [{ result }, count]),
     );
+    this.counter(registers, 'cache_http_responses_total', 'HTTP responses of HttpCacheInterceptor, by result.', ['result'], (stats) =>
+      Object.entries(stats.http).map(([result, count]) => [{ result }, count]),
+    );
     this.gauge(registers, 'cache_keys', 'Entries held, per layer.', (stats) => stats.l1Size?.keys());
     this.gauge(registers, 'cache_memory_bytes', 'Approximate bytes held (with l1.maxBytes), per layer.', (stats) => stats.l1Size?.bytes());
     this.durations = new Histogram({

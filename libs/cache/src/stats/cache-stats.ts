@@ -19,6 +19,8 @@ export class CacheStats {
   readonly evictions = new Map<string, number>();
   /** Background refreshes: done, skipped (another instance held the lock), failed. */
   readonly refreshAhead = { refreshed: 0, skipped: 0, failed: 0 };
+  /** HTTP responses served by `HttpCacheInterceptor` (also counted per layer above): hit, stale, miss, bypassed. */
+  readonly http = { hits: 0, stale: 0, misses: 0, bypassed: 0 };
   staleHits = 0;
   coalesced = 0;
   loads = 0;
@@ -73,6 +75,7 @@ export class CacheStats {
       loads: this.loads,
       invalidations: { ...this.invalidations },
       refreshAhead: { ...this.refreshAhead },
+      http: { ...this.http },
       errors: Object.fromEntries(this.errors),
       evictions: Object.fromEntries(this.evictions),
     };

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { FenceResult, PendingWriteStore } from './pending-write.store.js';
-import type { QueuedWriteOptions } from './persist-jobs.js';
+import type { QueuedWriteOptions } from './write-behind.types.js';
 
 /** A write about to run (or run) at once because the queue could not take it. */
 export interface OwedWrite {

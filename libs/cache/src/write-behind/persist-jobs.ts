@@ -1,22 +1,7 @@
 import type { Job, JobsOptions, Queue } from 'bullmq';
 import { withTimeout } from '../timing/with-timeout.js';
 import type { PendingWriteStore } from './pending-write.store.js';
-import type { PersistJob } from './write-behind.persister.js';
-
-/** Per-write settings, durations in milliseconds. */
-export interface QueuedWriteOptions {
-  delay: number;
-  attempts: number;
-  backoff: number | { type: 'fixed' | 'exponential'; delay: number };
-}
-
-/** Jobs of the queue by state. */
-export interface JobCounts {
-  pending: number;
-  active: number;
-  delayed: number;
-  failed: number;
-}
+import type { JobCounts, PersistJob, QueuedWriteOptions } from './write-behind.types.js';
 
 const PAGE = 1_000;
 const POLL = 50;

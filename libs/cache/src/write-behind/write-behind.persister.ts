@@ -4,14 +4,7 @@ import type { Logger } from '@nestjs/common';
 import type { PendingWriteStore } from './pending-write.store.js';
 import { loadedPeer } from '../peers/optional-peer.loader.js';
 import { runAsWrite } from './write-sequence.js';
-
-/** What a queued write persists with: the decorated method, bound to its instance. */
-export type PersistFunction = (args: unknown[]) => Promise<unknown>;
-
-/** The data of a persist job: only the key; the arguments live in the pending record. */
-export interface PersistJob {
-  key: string;
-}
+import type { PersistFunction, PersistJob } from './write-behind.types.js';
 
 /** How the persister reaches the rest of the queue. */
 export interface PersisterHost {

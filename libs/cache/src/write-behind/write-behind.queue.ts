@@ -16,13 +16,13 @@ import { closeConnection, connectRedis, type ManagedConnection } from '../stores
 import { withTimeout } from '../timing/with-timeout.js';
 import { OwedWrites } from './owed-writes.js';
 import { PendingWriteStore } from './pending-write.store.js';
-import { PersistJobs, type JobCounts, type QueuedWriteOptions } from './persist-jobs.js';
+import { PersistJobs } from './persist-jobs.js';
 import { QueueBreaker } from './queue-breaker.js';
-import { LEASE, WriteBehindPersister, type PersistFunction, type PersistJob } from './write-behind.persister.js';
+import { LEASE, WriteBehindPersister } from './write-behind.persister.js';
+import type { JobCounts, PersistFunction, PersistJob, QueuedWriteOptions } from './write-behind.types.js';
 import { nextWriteSequence, runAsWrite } from './write-sequence.js';
 
-export type { PersistFunction } from './write-behind.persister.js';
-export type { QueuedWriteOptions } from './persist-jobs.js';
+export type { PersistFunction, QueuedWriteOptions } from './write-behind.types.js';
 
 type BullMq = typeof import('bullmq');
 
