@@ -1,3 +1,4 @@
+import { CacheLoadTimeoutError } from 'nestjs-tiered-cache';
 import { startCacheApp, type CacheApp } from './support/cache-app.factory.js';
 import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
 
@@ -52,7 +53,10 @@ describe('stampede protection', () => {
     const waiter = await startCacheApp(options);
     apps.push(holder, waiter);
     const never = new Promise<string>(() => undefined);
-    void holder.cache.getOrSet('stuck', () => never);
+    // NOTE: a short hardTimeout, awaited below: with the 60 s default the holder's rejection outlived
+    // this file and failed whichever suite ran a minute later.
+    const holding = holder.cache.getOrSet('stuck', () => never, { hardTimeout: '2s' });
+    const holderOutcome = expect(holding).rejects.toThrow(CacheLoadTimeoutError);
     await new Promise((resolve) => setTimeout(resolve, 50));
 
     const started = Date.now();
@@ -60,6 +64,7 @@ describe('stampede protection', () => {
 
     expect(value).toBe('own');
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    await holderOutcome;
   });
 
   it('never caches an error', async () => {
