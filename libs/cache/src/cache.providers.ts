@@ -39,13 +39,13 @@ export const CACHE_PROVIDERS: Provider[] = [
   },
   {
     provide: L2_STORE,
-    useFactory: (options: ResolvedCacheOptions, connections: CacheConnections) => {
+    useFactory: (options: ResolvedCacheOptions, connections: CacheConnections, stats: CacheStats) => {
       if (!options.l2 || !connections.l2) return null;
       const { commandTimeout, breakerThreshold, breakerCooldown } = options.l2;
       const breaker = new CircuitBreaker(breakerThreshold, breakerCooldown, commandTimeout, logBreakerState(new Logger('TieredCache')));
-      return new RedisStore(connections.l2, new RedisKeyLayout(options.namespace), breaker, options.defaultTtl + options.grace);
+      return new RedisStore(connections.l2, new RedisKeyLayout(options.namespace), breaker, options.defaultTtl + options.grace, stats);
     },
-    inject: [CACHE_OPTIONS, CacheConnections],
+    inject: [CACHE_OPTIONS, CacheConnections, CacheStats],
   },
   {
     provide: INVALIDATION_BUS,

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { InvalidationMessage } from '../invalidation/invalidation-message.js';
-import { deserialize } from '../serialization/value.serializer.js';
+import { entryValue } from '../serialization/envelope.codec.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { CacheEntry } from '../stores/cache-entry.interface.js';
 import type { RedisBudget } from '../stores/redis-budget.js';
@@ -119,7 +119,7 @@ export class ReadThrough {
     }
     if (!refreshing && this.tiered.l2) this.stats.misses.l2 += 1;
     if (found && found.staleUntil > Date.now() && (!stale || found.createdAt > stale.createdAt)) {
-      stale = { value: deserialize<T>(found.bytes), createdAt: found.createdAt };
+      stale = { value: entryValue<T>(found), createdAt: found.createdAt };
     }
     // NOTE: a refresh replaces whatever load is running: its result is newer.
     const [tags, claim] = await Promise.all([

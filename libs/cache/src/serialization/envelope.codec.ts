@@ -1,9 +1,14 @@
 import type { CacheEntry } from '../stores/cache-entry.interface.js';
-import { deserialize, serialize } from './value.serializer.js';
+import { deserialize, serialize, tryDeserialize } from './value.serializer.js';
 
 /** An entry whose value is still encoded: L1 decodes it into its own read-only copy. */
 export interface EncodedEntry extends Omit<CacheEntry, 'value'> {
   bytes: Uint8Array;
+}
+
+/** An entry read from L2: its bytes, and its value decoded once while validating it (a private copy). */
+export interface DecodedEntry extends EncodedEntry {
+  value: unknown;
 }
 
 // NOTE: a fixed binary header instead of a MessagePack wrapper: reading an entry decodes the value once
@@ -29,18 +34,55 @@ export function encodeEnvelope(entry: EncodedEntry): Buffer {
   return envelope;
 }
 
-/** Decodes an L2 envelope; `undefined` for bytes that are not one (treated as a miss). */
-export function decodeEnvelope(raw: Buffer): EncodedEntry | undefined {
+/**
+ * Decodes an L2 envelope and its value, validating all of it; never throws. `undefined` for anything
+ * that is not a well-formed entry (foreign or truncated bytes, inconsistent times, a malformed tag
+ * section, a value that does not decode): the caller counts it and treats it as a miss.
+ */
+export function decodeEnvelope(raw: Buffer): DecodedEntry | undefined {
   if (raw.length < HEADER_BYTES || raw[0] !== MARKER) return undefined;
   const tagBytes = raw.readUInt32BE(TAG_LENGTH_OFFSET);
   if (HEADER_BYTES + tagBytes > raw.length) return undefined;
-  const entry: EncodedEntry = {
-    createdAt: raw.readDoubleBE(1),
-    freshUntil: raw.readDoubleBE(9),
-    staleUntil: raw.readDoubleBE(17),
-    loadDuration: raw.readDoubleBE(25),
-    bytes: raw.subarray(HEADER_BYTES + tagBytes),
-  };
-  if (tagBytes > 0) entry.tags = deserialize<Record<string, number>>(raw.subarray(HEADER_BYTES, HEADER_BYTES + tagBytes));
+  const createdAt = raw.readDoubleBE(1);
+  const freshUntil = raw.readDoubleBE(9);
+  const staleUntil = raw.readDoubleBE(17);
+  const loadDuration = raw.readDoubleBE(25);
+  if (!validTimes(createdAt, freshUntil, staleUntil, loadDuration)) return undefined;
+  const tags = tagBytes === 0 ? undefined : decodeTags(raw.subarray(HEADER_BYTES, HEADER_BYTES + tagBytes));
+  if (tags === null) return undefined;
+  const bytes = raw.subarray(HEADER_BYTES + tagBytes);
+  const decoded = tryDeserialize(bytes);
+  if (decoded === undefined) return undefined;
+  const entry: DecodedEntry = { createdAt, freshUntil, staleUntil, loadDuration, bytes, value: decoded.value };
+  if (tags !== undefined) entry.tags = tags;
   return entry;
+}
+
+/**
+ * The value of an entry: the copy decoded when it was read from L2, or a fresh decode of its bytes.
+ * Each entry read from L2 is used once, so its decoded value is never shared.
+ */
+export function entryValue<T>(entry: EncodedEntry): T {
+  return 'value' in entry ? ((entry as DecodedEntry).value as T) : deserialize<T>(entry.bytes);
+}
+
+function validTimes(createdAt: number, freshUntil: number, staleUntil: number, loadDuration: number): boolean {
+  return (
+    Number.isFinite(createdAt) &&
+    Number.isFinite(staleUntil) &&
+    createdAt <= freshUntil &&
+    freshUntil <= staleUntil &&
+    Number.isFinite(loadDuration) &&
+    loadDuration >= 0
+  );
+}
+
+/** Tag name → version, or `null` when the section is not exactly that. */
+function decodeTags(bytes: Uint8Array): Record<string, number> | null {
+  const decoded = tryDeserialize(bytes);
+  const tags = decoded?.value;
+  if (tags === null || typeof tags !== 'object' || Object.getPrototypeOf(tags) !== Object.prototype) return null;
+  const versions = tags as Record<string, unknown>;
+  for (const name in versions) if (!Number.isFinite(versions[name])) return null;
+  return versions as Record<string, number>;
 }

@@ -1,5 +1,6 @@
 import { Packr, addExtension } from 'msgpackr';
 import { CacheSerializationError } from './serialization.error.js';
+import { inspectValue, UncacheableValueError } from './value.inspector.js';
 
 // NOTE: msgpackr would silently drop functions; an extension that throws turns that into a clear error.
 addExtension({
@@ -17,7 +18,8 @@ const COMMON_OPTIONS = {
   moreTypes: true,
   useBigIntExtension: true,
   int64AsType: 'bigint',
-  // NOTE: without this, decoded Buffers are views into the source bytes: mutating one would change L1.
+  // NOTE: without this, decoded Buffers are views into the source bytes: mutating one would change L1,
+  // and a value kept in L1 would pin the whole socket chunk its bytes arrived in.
   copyBuffers: true,
 } as const;
 
@@ -31,13 +33,12 @@ const PLAIN_FORMAT = 0;
 const RECORD_FORMAT = 1;
 
 /**
- * Encodes a value for Redis (and for L1 copies): Date, Map, Set, BigInt of any size, Buffer and nested
- * `undefined` round-trip; class instances come back as plain objects. The first byte names the
- * encoding. Throws {@link CacheSerializationError} naming `key`.
+ * Encodes a value for Redis (and for L1 copies) under the README's round-trip contract. The first byte
+ * names the encoding. Throws {@link CacheSerializationError} naming `key` and what in the value is refused.
  */
 export function serialize(key: string, value: unknown): Buffer {
   try {
-    const format = containsMap(value) ? RECORD_FORMAT : PLAIN_FORMAT;
+    const format = inspectValue(value) ? RECORD_FORMAT : PLAIN_FORMAT;
     const body = (format === RECORD_FORMAT ? recordPackr : plainPackr).pack(value);
     const bytes = Buffer.allocUnsafe(body.length + 1);
     bytes[0] = format;
@@ -48,26 +49,26 @@ export function serialize(key: string, value: unknown): Buffer {
   }
 }
 
-/** Decodes what {@link serialize} produced. */
+/** Decodes what {@link serialize} produced; throws on bytes it did not produce. */
 export function deserialize<T>(bytes: Uint8Array): T {
-  const packr = bytes[0] === RECORD_FORMAT ? recordPackr : plainPackr;
+  const packr = bytes[0] === RECORD_FORMAT ? recordPackr : bytes[0] === PLAIN_FORMAT ? plainPackr : undefined;
+  if (packr === undefined) throw new TypeError(`nestjs-tiered-cache: unknown value format ${bytes[0]}`);
   return packr.unpack(bytes.subarray(1)) as T;
 }
 
-function containsMap(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  if (value instanceof Map) return true;
-  if (ArrayBuffer.isView(value) || value instanceof Date) return false;
-  if (Array.isArray(value) || value instanceof Set) {
-    for (const item of value) if (containsMap(item)) return true;
-    return false;
+/** {@link deserialize} that never throws: `undefined` for bytes that do not decode (corrupt, truncated, foreign). */
+export function tryDeserialize<T>(bytes: Uint8Array): { value: T } | undefined {
+  try {
+    return { value: deserialize<T>(bytes) };
+  } catch {
+    return undefined;
   }
-  for (const key in value) if (containsMap((value as Record<string, unknown>)[key])) return true;
-  return false;
 }
 
 function describeFailure(error: unknown): string {
-  if (error instanceof RangeError) return 'it contains a cycle';
+  if (error instanceof UncacheableValueError) return error.message;
+  // NOTE: values within the depth limit can still exhaust a stack that was already deep when we were called.
+  if (error instanceof RangeError) return `it is nested too deeply for the remaining call stack (${error.message})`;
   if (error instanceof Error) return error.message;
   return String(error);
 }

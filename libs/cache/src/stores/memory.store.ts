@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { InvalidationLog } from '../invalidation/invalidation-log.js';
-import { deepFreeze } from '../serialization/immutable-copy.js';
+import { freezeCopy, stringSize } from '../serialization/immutable-copy.js';
 import { deserialize, serialize } from '../serialization/value.serializer.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { CacheEntry, CacheStore } from './cache-entry.interface.js';
@@ -8,8 +8,16 @@ import type { CacheEntry, CacheStore } from './cache-entry.interface.js';
 /** An L1 record: the entry with a frozen private copy of the value, or its bytes when it cannot be frozen. */
 interface MemoryRecord extends CacheEntry {
   bytes: Uint8Array | undefined;
+  /** Estimated heap held by the entry, in bytes (what `l1.maxBytes` bounds). */
   size: number;
 }
+
+// NOTE: what an entry holds besides its value and key: the record with its four timestamps, lru-cache's
+// slots for it, and for bytes kept instead of a value their Uint8Array and backing store (measured,
+// rounded up; see bench/l1-memory.ts).
+const ENTRY_OVERHEAD = 480;
+const BYTES_OVERHEAD = 200;
+const TAG_OVERHEAD = 40;
 
 const ALLOW_STALE = { allowStale: true } as const;
 
@@ -40,7 +48,7 @@ export class MemoryStore implements CacheStore {
       max: options.max,
       ...(options.maxBytes === undefined
         ? {}
-        : { maxSize: options.maxBytes, sizeCalculation: (record, key) => record.size + key.length }),
+        : { maxSize: options.maxBytes, sizeCalculation: (record) => record.size }),
       ttl: options.ttl,
       // NOTE: the lru-cache TTL is the entry's freshness, so a hit needs no clock read of ours; entries
       // past it stay readable (as stale, for grace) until their stale-until or eviction.
@@ -79,19 +87,38 @@ export class MemoryStore implements CacheStore {
 
   /** Keeps a read-only copy of the value encoded as `bytes`; returns that copy (what callers should see). */
   store<T>(key: string, entry: CacheEntry, bytes: Uint8Array): T {
+    return this.keep(key, entry, bytes, deserialize<T>(bytes));
+  }
+
+  /**
+   * Like {@link store} for `entry.value` freshly decoded from `bytes` and held by nobody else (an L2
+   * read): L1 keeps that object itself rather than decoding the bytes again.
+   */
+  adopt<T>(key: string, entry: CacheEntry<T>, bytes: Uint8Array): T {
+    return this.keep(key, entry, bytes, entry.value);
+  }
+
+  /** The read-only copy of the value encoded as `bytes` that a hit would hand out, without keeping it. */
+  copyOf<T>(bytes: Uint8Array): T {
     const copy = deserialize<T>(bytes);
-    const frozen = deepFreeze(copy);
+    return freezeCopy(copy) === undefined ? deserialize<T>(bytes) : copy;
+  }
+
+  private keep<T>(key: string, entry: CacheEntry, bytes: Uint8Array, copy: T): T {
+    const valueSize = freezeCopy(copy);
     const now = Date.now();
     const ttl = Math.min(this.ttlCap, entry.freshUntil - now);
-    if (ttl <= 0 || entry.staleUntil <= now) return frozen ? copy : deserialize<T>(bytes);
-    const record: MemoryRecord = {
-      ...entry,
-      value: frozen ? copy : undefined,
-      bytes: frozen ? undefined : bytes,
-      size: bytes.length,
-    };
-    this.lru.set(key, record, { ttl });
-    return frozen ? copy : deserialize<T>(bytes);
+    if (ttl > 0 && entry.staleUntil > now) {
+      const record: MemoryRecord = {
+        ...entry,
+        value: valueSize === undefined ? undefined : copy,
+        // NOTE: a copy, never a view: `bytes` may be a slice of ioredis's socket chunk or of Buffer's shared pool.
+        bytes: valueSize === undefined ? ownCopy(bytes) : undefined,
+        size: ENTRY_OVERHEAD + stringSize(key) + tagsSize(entry.tags) + (valueSize ?? BYTES_OVERHEAD + bytes.length),
+      };
+      this.lru.set(key, record, { ttl });
+    }
+    return valueSize === undefined ? deserialize<T>(bytes) : copy;
   }
 
   /**
@@ -135,4 +162,17 @@ export class MemoryStore implements CacheStore {
   deleteNow(keys: readonly string[]): void {
     for (const key of keys) this.lru.delete(key);
   }
+}
+
+function tagsSize(tags: Readonly<Record<string, number>> | undefined): number {
+  let size = 0;
+  for (const tag in tags) size += TAG_OVERHEAD + stringSize(tag);
+  return size;
+}
+
+/** A Buffer with a backing store of its own (`allocUnsafeSlow` never uses the shared pool). */
+function ownCopy(bytes: Uint8Array): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  copy.set(bytes);
+  return copy;
 }

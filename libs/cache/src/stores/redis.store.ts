@@ -1,7 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { Cluster, type Redis } from 'ioredis';
-import { decodeEnvelope, encodeEnvelope, type EncodedEntry } from '../serialization/envelope.codec.js';
-import { deserialize, serialize } from '../serialization/value.serializer.js';
+import { decodeEnvelope, encodeEnvelope, entryValue, type EncodedEntry } from '../serialization/envelope.codec.js';
+import { serialize } from '../serialization/value.serializer.js';
+import type { CacheStats } from '../stats/cache-stats.js';
 import type { CacheEntry, CacheStore } from './cache-entry.interface.js';
 import { RedisUnavailableError, type CircuitBreaker } from './circuit-breaker.js';
 import { runBatch, type KeyedCommand } from './redis-batch.js';
@@ -38,6 +39,7 @@ export class RedisStore implements CacheStore {
     private readonly layout: RedisKeyLayout,
     private readonly breaker: CircuitBreaker,
     private readonly newTagTtl: number,
+    private readonly stats: CacheStats,
   ) {
     redis.on('ready', this.onReady);
     if (redis.status === 'ready') void this.syncClock();
@@ -62,14 +64,14 @@ export class RedisStore implements CacheStore {
   read(key: string, deadline = this.breaker.deadline(), expectedTags: readonly string[] = []): Promise<EncodedEntry | undefined> {
     return this.breaker
       .run(() => Promise.all([this.redis.getBuffer(this.layout.entry(key)), this.readTagVersions(expectedTags, deadline)]), deadline)
-      .then(([raw, versions]) => (raw === null ? undefined : this.validate(decodeEnvelope(raw), deadline, versions)));
+      .then(([raw, versions]) => (raw === null ? undefined : this.validate(this.decode(key, raw), deadline, versions)));
   }
 
   /** Like {@link read} for many keys, one round trip per slot. */
   async readMany(keys: readonly string[], deadline = this.breaker.deadline()): Promise<(EncodedEntry | undefined)[]> {
     const commands = keys.map((key): KeyedCommand => ['getBuffer', this.layout.entry(key)]);
     const raws = await this.breaker.run(() => runBatch(this.redis, commands), this.breaker.forBatch(deadline, keys.length));
-    const entries = raws.map((raw) => (Buffer.isBuffer(raw) ? decodeEnvelope(raw) : undefined));
+    const entries = raws.map((raw, index) => (Buffer.isBuffer(raw) ? this.decode(keys[index], raw) : undefined));
     return this.validateMany(entries, deadline);
   }
 
@@ -231,6 +233,17 @@ export class RedisStore implements CacheStore {
     }
   }
 
+  // NOTE: an entry that does not decode can only be foreign or damaged (the format version is part of the
+  // key), so it is counted and deleted rather than read again and again until it expires. A valid entry
+  // written between the read and the delete is lost too: that costs one miss, never a wrong value.
+  private decode(key: string, raw: Buffer): EncodedEntry | undefined {
+    const entry = decodeEnvelope(raw);
+    if (entry !== undefined) return entry;
+    this.stats.recordError('l2', 'decode');
+    this.breaker.run(() => this.redis.del(this.layout.entry(key))).catch(() => undefined);
+    return undefined;
+  }
+
   private validate(entry: EncodedEntry | undefined, deadline: number, known: Record<string, number>): EncodedEntry | undefined | Promise<EncodedEntry | undefined> {
     const recorded = entry?.tags;
     if (recorded === undefined) return entry;
@@ -263,7 +276,7 @@ function matchesVersions(recorded: Readonly<Record<string, number>>, current: Re
 
 function decodeValue<T>(entry: EncodedEntry): CacheEntry<T> {
   const { bytes, ...timing } = entry;
-  return { ...timing, value: deserialize<T>(bytes) };
+  return { ...timing, value: entryValue<T>(entry) };
 }
 
 function encodeValue(key: string, entry: CacheEntry): EncodedEntry {

@@ -1,9 +1,8 @@
 import type { InvalidationMessage, InvalidationPublisher } from '../invalidation/invalidation-message.js';
 import type { PendingInvalidations } from '../invalidation/pending-invalidations.js';
 import type { InvalidationLog } from '../invalidation/invalidation-log.js';
-import type { EncodedEntry } from '../serialization/envelope.codec.js';
-import { deepFreeze } from '../serialization/immutable-copy.js';
-import { deserialize, serialize } from '../serialization/value.serializer.js';
+import { entryValue, type EncodedEntry } from '../serialization/envelope.codec.js';
+import { serialize } from '../serialization/value.serializer.js';
 import type { CacheStats, TimedOperation } from '../stats/cache-stats.js';
 import type { CacheEntry } from './cache-entry.interface.js';
 import { mayHaveApplied } from './circuit-breaker.js';
@@ -82,9 +81,9 @@ export class TieredStore {
    */
   promote<T>(key: string, entry: EncodedEntry, position: number, useL1 = true): T {
     const tagNames = entry.tags ? Object.keys(entry.tags) : [];
-    if (!this.l1 || !useL1 || !this.invalidations.unchangedSince(position, key, tagNames)) return deserialize<T>(entry.bytes);
+    if (!this.l1 || !useL1 || !this.invalidations.unchangedSince(position, key, tagNames)) return entryValue<T>(entry);
     const { bytes, ...timing } = entry;
-    return this.l1.store<T>(key, { ...timing, value: undefined, ...withTags(this.invalidations.tagVersions(tagNames)) }, bytes);
+    return this.l1.adopt<T>(key, { ...timing, value: entryValue<T>(entry), ...withTags(this.invalidations.tagVersions(tagNames)) }, bytes);
   }
 
   /**
@@ -256,9 +255,7 @@ export class TieredStore {
 
   /** The value a caller gets when L1 does not keep it: still a read-only copy, as on every other path. */
   private readOnlyCopy<T>(value: T, bytes: Uint8Array): T {
-    if (!this.l1) return value;
-    const copy = deserialize<T>(bytes);
-    return deepFreeze(copy) ? copy : deserialize<T>(bytes);
+    return this.l1 ? this.l1.copyOf<T>(bytes) : value;
   }
 
   // NOTE: counted, not logged: the circuit breaker logs once when Redis stops answering and once when it is back.
