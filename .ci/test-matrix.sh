@@ -22,16 +22,18 @@ platform() {
 }
 PACKAGE="node-$(platform)"
 
-# Prints the bin folder of the cached Node <version>, installing it first when absent or broken.
-node_bin() {
-  local version=$1 dir="$CACHE_ROOT/$1" bin="$CACHE_ROOT/$1/node_modules/$PACKAGE/bin"
-  if [ "$("$bin/node" --version 2>/dev/null)" = "v$version" ]; then echo "$bin"; return; fi
+bin_dir() { echo "$CACHE_ROOT/$1/node_modules/$PACKAGE/bin"; }
+
+# Installs Node <version> into the cache unless a working copy is there already.
+ensure_node() {
+  local version=$1 dir="$CACHE_ROOT/$1"
+  if [ "$("$(bin_dir "$version")/node" --version 2>/dev/null)" = "v$version" ]; then return; fi
   mkdir -p "$CACHE_ROOT"
   # NOTE: installed into a fresh folder and moved into place only once it runs, so an interrupted
   # or failed install is never mistaken for a cached one.
   local staging
   staging=$(mktemp -d "$CACHE_ROOT/.install-$version.XXXXXX")
-  echo "==> installing $PACKAGE@$version into $dir" >&2
+  echo "==> installing $PACKAGE@$version into $dir"
   if ! (cd "$staging" && npm install --prefix "$staging" --no-save --no-package-lock --no-audit --no-fund \
     "$PACKAGE@$version" >"$staging.log" 2>&1) ||
     [ "$("$staging/node_modules/$PACKAGE/bin/node" --version 2>/dev/null)" != "v$version" ]; then
@@ -42,13 +44,11 @@ node_bin() {
   fi
   rm -rf "$dir" "$staging.log"
   mv "$staging" "$dir"
-  echo "$bin"
 }
 
 # Installs every pinned Node before any test runs: a version that cannot be installed fails fast.
-declare -A BINS
 for version in $VERSIONS; do
-  BINS[$version]=$(node_bin "$version") || exit 1
+  ensure_node "$version"
 done
 
 echo "==> npm run build (worker scripts and the demo the e2e tests start)"
@@ -62,7 +62,7 @@ for version in $VERSIONS; do
   log=$(mktemp)
   version_started=$SECONDS
   set +e
-  PATH="${BINS[$version]}:$PATH" node --experimental-vm-modules node_modules/jest/bin/jest.js --runInBand "$@" 2>&1 | tee "$log"
+  PATH="$(bin_dir "$version"):$PATH" node --experimental-vm-modules node_modules/jest/bin/jest.js --runInBand "$@" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}
   set -e
   # NOTE: test/support/summary-reporter.cjs prints "tests: N passed, N failed" as the run's last line.
