@@ -2,6 +2,7 @@ import { Injectable, Module, type INestApplicationContext } from '@nestjs/common
 import { Test } from '@nestjs/testing';
 import { CacheMetricsModule, CacheModule, CacheService, Cacheable } from 'nestjs-tiered-cache';
 import { Redis } from 'ioredis';
+import { RedisKeyLayout } from '../libs/cache/src/stores/redis-key.layout.js';
 import { register } from 'prom-client';
 import { redisUrl, uniqueNamespace } from './support/test-redis.js';
 
@@ -85,7 +86,7 @@ describe('corrupt, truncated or foreign L2 entries are counted misses', () => {
 
   async function plant1(writer: CacheService, key: string, tamper: Tamper): Promise<void> {
     await writer.set(key, { id: key, name: 'valid' }, { ttl: '1h' });
-    const redisKey = `${namespace}:v1:{${key}}`;
+    const redisKey = new RedisKeyLayout(namespace).entry(key);
     const valid = await redis.getBuffer(redisKey);
     if (valid === null) throw new Error(`no entry at ${redisKey}`);
     await redis.set(redisKey, tamper(valid), 'PX', 3_600_000);
@@ -117,7 +118,7 @@ describe('corrupt, truncated or foreign L2 entries are counted misses', () => {
     expect(reader.cache.stats.errors.get('l2:decode')).toBe(5);
     // The corrupt entries are gone (or replaced by the loader's value): a fresh instance reads cleanly.
     const fresh = await start();
-    await waitFor(async () => (await redis.exists(`${namespace}:v1:{get}`, `${namespace}:v1:{has}`, `${namespace}:v1:{many}`)) === 0);
+    await waitFor(async () => (await redis.exists(...['get', 'has', 'many'].map((key) => new RedisKeyLayout(namespace).entry(key)))) === 0);
     await expect(fresh.cache.get('getOrSet')).resolves.toBe('from the loader');
     await expect(fresh.catalog.find('1')).resolves.toBe('loaded 1');
     expect(fresh.catalog.loads).toBe(0);

@@ -1,6 +1,6 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable, Logger, Module, Scope, type LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { CacheModule, CacheService, InvalidCacheOptionError, L1_STORE, L2_STORE } from 'nestjs-tiered-cache';
+import { Cacheable, CacheModule, CacheService, InvalidCacheOptionError, L1_STORE, L2_STORE } from 'nestjs-tiered-cache';
 import { Redis } from 'ioredis';
 import { redisUrl, uniqueNamespace } from './support/test-redis.js';
 
@@ -11,6 +11,22 @@ class CacheSettings {
 
 @Module({ providers: [CacheSettings], exports: [CacheSettings] })
 class SettingsModule {}
+
+@Injectable()
+class PricesService {
+  @Cacheable({ key: 'price:{0}' })
+  async price(id: string): Promise<number> {
+    return id.length;
+  }
+}
+
+@Injectable({ scope: Scope.REQUEST })
+class PerRequestPrices {
+  @Cacheable({ key: 'per-request-price:{0}' })
+  async price(id: string): Promise<number> {
+    return id.length;
+  }
+}
 
 describe('CacheModule', () => {
   it('fails at startup on invalid options, naming the option', async () => {
@@ -65,5 +81,47 @@ describe('CacheModule', () => {
     expect(calls).toBe(2);
     expect(app.get(L1_STORE)).toBeNull();
     await app.close();
+  });
+
+  it('rejects two CacheModules in one application at startup, naming their namespaces', async () => {
+    @Module({ imports: [CacheModule.forRoot({ namespace: 'first', l2: false })], providers: [PricesService] })
+    class FirstFeature {}
+    @Module({ imports: [CacheModule.forRoot({ namespace: 'second', l2: false })] })
+    class SecondFeature {}
+
+    const build = Test.createTestingModule({ imports: [FirstFeature, SecondFeature] }).compile();
+    await expect(build).rejects.toThrow(/CacheModule is registered 2 times in one application \(namespaces 'first', 'second'\)/);
+  });
+
+  it('warns, instead of silently running uncached, when two running applications provide one request-scoped class', async () => {
+    const build = (namespace: string) =>
+      Test.createTestingModule({ imports: [CacheModule.forRoot({ namespace, l2: false })], providers: [PerRequestPrices] }).compile();
+    const first = await (await build(uniqueNamespace())).init();
+    const secondModule = await build(uniqueNamespace());
+    const warnings: string[] = [];
+    const quiet = (): void => undefined;
+    const logger: LoggerService = { log: quiet, error: quiet, warn: (message: unknown) => void warnings.push(String(message)) };
+    Logger.overrideLogger(logger);
+    try {
+      const second = await secondModule.init();
+      expect(warnings).toEqual([expect.stringContaining('PerRequestPrices is request-scoped or transient and provided by 2 running applications')]);
+      await second.close();
+    } finally {
+      Logger.overrideLogger(['error']);
+      await first.close();
+    }
+  });
+
+  it('rejects the L2 client as the bus connection, naming the option', async () => {
+    const own = new Redis(redisUrl());
+    try {
+      const build = Test.createTestingModule({
+        imports: [CacheModule.forRoot({ namespace: uniqueNamespace(), l2: { redis: own }, bus: { redis: own } })],
+      }).compile();
+      await expect(build).rejects.toThrow(/invalid option 'bus.redis'/);
+      expect(await own.set('still-usable', '1')).toBe('OK');
+    } finally {
+      own.disconnect();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { CacheSerializationError } from 'nestjs-tiered-cache';
 import { Redis } from 'ioredis';
+import { RedisKeyLayout } from '../libs/cache/src/stores/redis-key.layout.js';
 import { startCacheApp, type CacheApp } from './support/cache-app.factory.js';
 import { redisUrl, uniqueNamespace } from './support/test-redis.js';
 
@@ -200,7 +201,7 @@ describe('round-trip contract (README guarantee 1)', () => {
       await expect(call).rejects.toBeInstanceOf(CacheSerializationError);
       await expect(writer.cache.set(key, make())).rejects.toThrow(new RegExp(`'${key}'.*${reason.source}`));
       await expect(writer.cache.getOrSet(key, async () => make())).rejects.toThrow(reason);
-      expect(await redis.exists(`${namespace}:v1:{${key}}`)).toBe(0);
+      expect(await redis.exists(new RedisKeyLayout(namespace).entry(key))).toBe(0);
       expect(await reader.cache.get(key)).toBeUndefined();
     });
 

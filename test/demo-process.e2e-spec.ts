@@ -1,32 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { startChildApp, type ChildApp } from './support/child-app.js';
 import { freePort } from './support/redis-server.js';
-import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
+import { redisUrl, uniqueNamespace } from './support/test-redis.js';
 
 const MAIN = fileURLToPath(new URL('../dist/apps/demo/src/main.js', import.meta.url));
 
 describe('the built demo (what npm start runs)', () => {
-  let child: ChildProcess | undefined;
+  let app: ChildApp | undefined;
   let base: string;
 
   beforeAll(async () => {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' first (npm test does it)`);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, PORT: String(port), REDIS_URL: redisUrl(), SEED_PRODUCTS: '200', CACHE_NAMESPACE: uniqueNamespace('demo') },
-      stdio: 'ignore',
-    });
-    await waitFor(async () => (await fetch(`${base}/products/1`).catch(() => undefined))?.status === 200, { timeout: 30_000, interval: 200 });
+    const env = { PORT: String(port), REDIS_URL: redisUrl(), SEED_PRODUCTS: '200', CACHE_NAMESPACE: uniqueNamespace('demo') };
+    app = await startChildApp(MAIN, env, `${base}/products/1`, (response) => response.status === 200);
   }, 40_000);
 
-  afterAll(async () => {
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child!.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  });
+  afterAll(() => app?.stop());
 
   it('serves the catalogue and exposes the cache metrics at /metrics', async () => {
     await fetch(`${base}/products/2`);

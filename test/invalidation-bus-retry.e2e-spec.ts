@@ -27,6 +27,7 @@ describe('invalidation bus publishing', () => {
     const received: InvalidationMessage[] = [];
     receiver.onRemoteInvalidation((message) => received.push(message));
     try {
+      await Promise.all([senderSubscriber.ping(), receiverSubscriber.ping()]);
       await Promise.all([sender.start(), receiver.start()]);
       await waitFor(() => publisher.status === 'ready');
       proxy.cut();
@@ -47,6 +48,37 @@ describe('invalidation bus publishing', () => {
       sender.stop();
       receiver.stop();
       connections.forEach((connection) => connection.disconnect());
+      await proxy.close();
+    }
+  });
+
+  it('stops retrying at close: one bounded last attempt, then no timer keeps publishing', async () => {
+    const proxy = await startTcpProxy(Number(new URL(redisUrl()).port));
+    const publisher = new Redis(proxy.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => 50 });
+    publisher.on('error', () => undefined);
+    const subscriber = new Redis(redisUrl());
+    const stats = new CacheStats();
+    const warnings: string[] = [];
+    const logger = { warn: (message: string) => warnings.push(message), log: () => undefined } as unknown as Logger;
+    const bus = new RedisInvalidationBus({ namespace: uniqueNamespace(), publisher, subscriber, maxStaleness: 1_000 }, undefined, stats, logger);
+    try {
+      await subscriber.ping();
+      await bus.start();
+      await waitFor(() => publisher.status === 'ready');
+      proxy.cut();
+      await waitFor(() => publisher.status !== 'ready');
+      bus.publish({ keys: ['a'] });
+      await waitFor(() => (stats.errors.get('l2:publish') ?? 0) > 0);
+      await bus.close(200);
+      const failures = stats.errors.get('l2:publish') ?? 0;
+      expect(warnings).toEqual([expect.stringContaining('1 key not published before shutdown')]);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(stats.errors.get('l2:publish')).toBe(failures);
+      expect(subscriber.listenerCount('messageBuffer') + publisher.listenerCount('ready')).toBe(0);
+    } finally {
+      bus.stop();
+      publisher.disconnect();
+      subscriber.disconnect();
       await proxy.close();
     }
   });

@@ -1,8 +1,10 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { CacheService } from '../../libs/cache/src/cache.service.js';
 import type { InvalidationBus } from '../../libs/cache/src/invalidation/invalidation-bus.js';
 import { InvalidationLog } from '../../libs/cache/src/invalidation/invalidation-log.js';
 import type { InvalidationMessage } from '../../libs/cache/src/invalidation/invalidation-message.js';
+import { PendingInvalidations } from '../../libs/cache/src/invalidation/pending-invalidations.js';
 import type { CacheModuleOptions } from '../../libs/cache/src/options/cache-options.interface.js';
 import { resolveCacheOptions } from '../../libs/cache/src/options/cache-options.validator.js';
 import { CacheLoadTimeoutError } from '../../libs/cache/src/read-through/cache-load-timeout.error.js';
@@ -40,7 +42,7 @@ function cacheOver(l2: ControllableL2, options: Partial<CacheModuleOptions> = {}
   const log = new InvalidationLog();
   const l1 = resolved.l1 ? new MemoryStore(resolved.l1, log, stats) : null;
   const bus = new RecordingBus();
-  return { cache: new CacheService(resolved, l1, l2, bus, log, stats), bus };
+  return { cache: new CacheService(resolved, l1, l2, bus, log, new PendingInvalidations(new Logger('races')), stats), bus };
 }
 
 function storedValue(l2: ControllableL2, key: string): unknown {

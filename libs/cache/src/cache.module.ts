@@ -1,6 +1,7 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, Optional, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
+import { CacheLifecycle } from './cache.lifecycle.js';
 import { CACHE_PROVIDERS } from './cache.providers.js';
 import { CacheService } from './cache.service.js';
 import { CacheHealthIndicator } from './health/cache-health.indicator.js';
@@ -13,7 +14,9 @@ const EXPORTS = [CacheService, CacheStats, CacheHealthIndicator, WriteBehindQueu
 
 /** Two-tier caching for a Nest application: `CacheModule.forRoot({ namespace, ... })`. */
 @Module({})
-export class CacheModule {
+export class CacheModule implements OnApplicationShutdown {
+  constructor(@Optional() private readonly lifecycle?: CacheLifecycle) {}
+
   /** Registers the cache with static options (validated at startup). */
   static forRoot(options: CacheModuleOptions): DynamicModule {
     return {
@@ -37,5 +40,11 @@ export class CacheModule {
       ],
       exports: EXPORTS,
     };
+  }
+
+  // NOTE: Nest runs a module class's shutdown hook after those of all its providers (the write-behind
+  // flush included) and after every module that imports it, so the cache's connections close last.
+  async onApplicationShutdown(): Promise<void> {
+    await this.lifecycle?.close();
   }
 }

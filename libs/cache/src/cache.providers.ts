@@ -1,7 +1,8 @@
 import { Logger, type Provider } from '@nestjs/common';
-import { HealthIndicatorService } from '@nestjs/terminus';
+import { ModulesContainer } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
 import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
+import { assertSingleCacheModule } from './cache-module.guard.js';
 import { CacheLifecycle } from './cache.lifecycle.js';
 import { CacheService } from './cache.service.js';
 import { CacheDecoratorsExplorer } from './decorators/cache-decorators.explorer.js';
@@ -10,8 +11,10 @@ import { CacheWarmersRunner } from './warmers/cache-warmers.runner.js';
 import { WriteBehindQueue } from './write-behind/write-behind.queue.js';
 import { INVALIDATION_BUS, LocalOnlyBus, type InvalidationBus } from './invalidation/invalidation-bus.js';
 import { InvalidationLog } from './invalidation/invalidation-log.js';
+import { PendingInvalidations } from './invalidation/pending-invalidations.js';
 import { RedisInvalidationBus } from './invalidation/redis-invalidation.bus.js';
 import type { CacheModuleOptions } from './options/cache-options.interface.js';
+import { loadOptionalPeer } from './peers/optional-peer.loader.js';
 import { resolveCacheOptions } from './options/cache-options.validator.js';
 import type { ResolvedCacheOptions } from './options/resolved-options.interface.js';
 import { CacheStats } from './stats/cache-stats.js';
@@ -25,8 +28,13 @@ import { RedisStore } from './stores/redis.store.js';
 export const CACHE_PROVIDERS: Provider[] = [
   {
     provide: CACHE_OPTIONS,
-    useFactory: (options: CacheModuleOptions) => resolveCacheOptions(options),
-    inject: [RAW_CACHE_OPTIONS],
+    useFactory: async (options: CacheModuleOptions, modules: ModulesContainer) => {
+      assertSingleCacheModule(modules);
+      const resolved = resolveCacheOptions(options);
+      if (resolved.writeBehind) await loadOptionalPeer('bullmq', 'writeBehind');
+      return resolved;
+    },
+    inject: [RAW_CACHE_OPTIONS, ModulesContainer],
   },
   CacheStats,
   InvalidationLog,
@@ -43,6 +51,7 @@ export const CACHE_PROVIDERS: Provider[] = [
       if (!options.l2 || !connections.l2) return null;
       const { commandTimeout, breakerThreshold, breakerCooldown } = options.l2;
       const breaker = new CircuitBreaker(breakerThreshold, breakerCooldown, commandTimeout, logBreakerState(new Logger('TieredCache')));
+      connections.onL2Ready(() => breaker.reset());
       return new RedisStore(connections.l2, new RedisKeyLayout(options.namespace), breaker, options.defaultTtl + options.grace, stats);
     },
     inject: [CACHE_OPTIONS, CacheConnections, CacheStats],
@@ -68,10 +77,19 @@ export const CACHE_PROVIDERS: Provider[] = [
     },
     inject: [CACHE_OPTIONS, CacheConnections, L1_STORE, CacheStats],
   },
+  {
+    provide: PendingInvalidations,
+    useFactory: (connections: CacheConnections) => {
+      const pending = new PendingInvalidations(new Logger('TieredCache'));
+      // NOTE: deferred so the circuit breaker (also listening) is closed before the retry runs.
+      connections.onL2Ready(() => setImmediate(() => pending.retryNow()));
+      return pending;
+    },
+    inject: [CacheConnections],
+  },
   CacheService,
   CacheLifecycle,
   CacheDecoratorsExplorer,
-  HealthIndicatorService,
   CacheHealthIndicator,
   CacheWarmersRunner,
   WriteBehindQueue,

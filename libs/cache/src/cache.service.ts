@@ -70,12 +70,14 @@ export class CacheService {
     @Inject(L2_STORE) l2: SharedTier | null,
     @Inject(INVALIDATION_BUS) bus: InvalidationBus,
     invalidations: InvalidationLog,
+    pending: PendingInvalidations,
     /** Counters of hits, misses, stale hits and errors per layer. */
     readonly stats: CacheStats,
   ) {
     this.l1 = l1 ?? undefined;
     this.defaultPlan = Object.freeze({ ttl: options.defaultTtl, grace: options.grace });
-    this.pending = new PendingInvalidations((message) => this.tiered.applyToRedis(message).then(() => undefined), this.logger);
+    this.pending = pending;
+    pending.attach((message) => this.tiered.applyToRedis(message).then(() => undefined));
     this.tiered = new TieredStore(
       this.l1,
       l2 ?? undefined,

@@ -25,7 +25,7 @@ export type {
   RedisConnectionOption,
   WriteBehindOptions,
 } from './options/cache-options.interface.js';
-export { CacheHealthIndicator, type CacheHealthOptions } from './health/cache-health.indicator.js';
+export { CacheHealthIndicator, type CacheHealthOptions, type CacheHealthResult } from './health/cache-health.indicator.js';
 export { CacheMetricsModule } from './metrics/cache-metrics.module.js';
 export { CacheWarmer, type CacheWarmerOptions } from './warmers/cache-warmer.decorator.js';
 export type { Warmer } from './warmers/warmer.interface.js';
@@ -34,6 +34,7 @@ export { WriteBehindQueue, type WriteBehindStats } from './write-behind/write-be
 export { InvalidCacheOptionError, type Duration } from './options/duration.parser.js';
 export type { LoaderContext } from './read-through/loader-context.js';
 export { CacheSerializationError } from './serialization/serialization.error.js';
+export { MissingPeerDependencyError } from './peers/optional-peer.loader.js';
 export { CacheLoadTimeoutError } from './read-through/cache-load-timeout.error.js';
 export { CacheStats } from './stats/cache-stats.js';
 export type { CacheEntry, CacheLayer, CacheStore } from './stores/cache-entry.interface.js';

@@ -1,4 +1,4 @@
-import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { CacheService } from '../cache.service.js';
 import { WriteBehindQueue } from '../write-behind/write-behind.queue.js';
@@ -7,10 +7,12 @@ import { operationsOf } from './cache-operation.js';
 
 /**
  * At init, finds every provider and controller with cache decorators, compiles their options (so a
- * misconfiguration fails startup, naming the class and method) and binds them to this application's cache.
+ * misconfiguration fails startup, naming the class and method) and binds them to this application's cache
+ * (one per application: a second `CacheModule` fails startup).
  */
 @Injectable()
 export class CacheDecoratorsExplorer implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('TieredCache');
   private readonly boundClasses = new Set<object>();
 
   constructor(
@@ -27,12 +29,23 @@ export class CacheDecoratorsExplorer implements OnModuleInit, OnApplicationShutd
       const operations = operationsOf(prototype);
       if (operations.length === 0) continue;
       for (const operation of operations) operation.compile();
-      bindClass(prototype, this.cache);
+      const applications = bindClass(prototype, this.cache);
       this.boundClasses.add(prototype);
-      if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient || !isObject(instance)) continue;
+      if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient || !isObject(instance)) {
+        if (applications > 1) this.warnUncached(wrapper.name, applications);
+        continue;
+      }
       bindInstance(instance, this.cache);
       for (const operation of operations) operation.bind?.(instance, { cache: this.cache, writeBehind: this.writeBehind });
     }
+  }
+
+  // NOTE: an instance Nest builds per request or per consumer cannot be told apart by application.
+  private warnUncached(name: unknown, applications: number): void {
+    this.logger.warn(
+      `${String(name)} is request-scoped or transient and provided by ${applications} running applications in this process: ` +
+        'its cache decorators run uncached until only one of them is running',
+    );
   }
 
   onApplicationShutdown(): void {

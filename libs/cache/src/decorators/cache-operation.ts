@@ -24,6 +24,8 @@ export interface OperationRuntime {
 
 /** Where an operation is declared. */
 export interface OperationSite {
+  /** The prototype declaring the method. */
+  target: object;
   className: string;
   methodName: string;
   parameterCount: number;
@@ -53,7 +55,8 @@ export function operationsOf(prototype: object | null): CacheOperation[] {
 /** Prefixes a configuration error with where it was declared. */
 export class CacheDecoratorError extends Error {
   constructor(location: string, problem: string) {
-    super(`nestjs-tiered-cache: ${location}: ${problem}`);
+    // NOTE: a wrapped library error (e.g. an invalid duration) brings its own prefix; it is printed once.
+    super(`nestjs-tiered-cache: ${location}: ${problem.replace(/^nestjs-tiered-cache: /, '')}`);
     this.name = 'CacheDecoratorError';
   }
 }

@@ -2,10 +2,15 @@ import { compileKeyTemplate, defaultKeyBuilder, type KeyBuilder } from '../keys/
 import { InvalidCacheOptionError, parseDuration } from '../options/duration.parser.js';
 import type { KeyTemplate } from './cache-decorator.types.js';
 import { CacheDecoratorError, type OperationSite } from './cache-operation.js';
+import { requestArgumentProblem } from './request-arguments.guard.js';
 
 /** Compiles a key template for a decorated method, or its default key when none is given. */
 export function compileKey(site: OperationSite, template: KeyTemplate | undefined): KeyBuilder {
-  if (template === undefined) return namingMethod(site, defaultKeyBuilder(site.className, site.methodName));
+  if (template === undefined) {
+    const problem = requestArgumentProblem(site.target, site.methodName);
+    if (problem) throw new CacheDecoratorError(`${site.className}.${site.methodName}`, problem);
+    return namingMethod(site, defaultKeyBuilder(site.className, site.methodName));
+  }
   return compileTemplate(site, template);
 }
 
@@ -39,10 +44,17 @@ function compileTemplate(site: OperationSite, template: KeyTemplate): KeyBuilder
   if (typeof template !== 'string' && typeof template !== 'function') {
     throw new CacheDecoratorError(`${site.className}.${site.methodName}`, 'a key or tag must be a template string or a function');
   }
-  // NOTE: a method with default or rest parameters reports a smaller `length`; 0 means "do not check".
-  return compileKeyTemplate(template as string | ((...args: unknown[]) => string), {
-    className: site.className,
-    methodName: site.methodName,
-    parameterCount: site.parameterCount === 0 ? undefined : site.parameterCount,
-  });
+  const location = `${site.className}.${site.methodName}`;
+  try {
+    // NOTE: a method with default or rest parameters reports a smaller `length`; 0 means "do not check".
+    return compileKeyTemplate(template as string | ((...args: unknown[]) => string), {
+      className: site.className,
+      methodName: site.methodName,
+      parameterCount: site.parameterCount === 0 ? undefined : site.parameterCount,
+    });
+  } catch (error) {
+    // NOTE: the template error names the method already; the prefix names it once.
+    const problem = (error as Error).message.replace(` on ${location} `, ' ');
+    throw new CacheDecoratorError(location, problem.charAt(0).toLowerCase() + problem.slice(1));
+  }
 }

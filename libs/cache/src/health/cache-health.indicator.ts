@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { L2_STORE } from '../cache.constants.js';
 import { CacheService } from '../cache.service.js';
 import type { RedisStore } from '../stores/redis.store.js';
@@ -16,7 +15,19 @@ export interface CacheHealthOptions {
   whenRedisDown?: 'degraded' | 'down';
 }
 
+/**
+ * What {@link CacheHealthIndicator.isHealthy} returns: Terminus's `HealthIndicatorResult` shape
+ * (`{ [key]: { status, ...details } }`), accepted by `HealthCheckService.check`.
+ */
+export type CacheHealthResult<Key extends string> = Record<Key, { status: 'up' | 'degraded' | 'down' } & Record<string, unknown>>;
+
 const DEFAULT_TIMEOUT = 1_000;
+
+// NOTE: built without @nestjs/terminus (the same plain object its HealthIndicatorService composes), so
+// an application without health checks does not need Terminus installed.
+function result<Key extends string>(key: Key, status: 'up' | 'degraded' | 'down', details: Record<string, unknown>): CacheHealthResult<Key> {
+  return { [key]: { ...details, status } } as CacheHealthResult<Key>;
+}
 
 /**
  * The cache's Terminus health indicator, provided by `CacheModule`:
@@ -26,24 +37,22 @@ const DEFAULT_TIMEOUT = 1_000;
 @Injectable()
 export class CacheHealthIndicator {
   constructor(
-    private readonly indicators: HealthIndicatorService,
     private readonly cache: CacheService,
     @Inject(L2_STORE) private readonly l2: RedisStore | null,
   ) {}
 
-  async isHealthy<const Key extends string>(key: Key, options: CacheHealthOptions = {}): Promise<HealthIndicatorResult<Key>> {
-    const session = this.indicators.check(key);
+  async isHealthy<const Key extends string>(key: Key, options: CacheHealthOptions = {}): Promise<CacheHealthResult<Key>> {
     const namespace = this.cache.namespace;
-    if (!this.l2) return session.up({ namespace, l2: 'disabled' });
+    if (!this.l2) return result(key, 'up', { namespace, l2: 'disabled' });
     const started = Date.now();
     try {
       const timeout = options.timeout ?? DEFAULT_TIMEOUT;
       await withTimeout(this.l2.redis.ping(), timeout, `Redis did not answer PING within ${timeout}ms`);
     } catch (error) {
       const details = { namespace, l2: 'unreachable', message: error instanceof Error ? error.message : String(error) };
-      return options.whenRedisDown === 'down' ? session.down(details) : session.degraded(details);
+      return result(key, options.whenRedisDown === 'down' ? 'down' : 'degraded', details);
     }
-    return session.up({
+    return result(key, 'up', {
       namespace,
       l2: 'up',
       latencyMs: Date.now() - started,

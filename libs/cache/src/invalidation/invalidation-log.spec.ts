@@ -1,3 +1,4 @@
+import { BoundedPositionMap } from './bounded-position-map.js';
 import { InvalidationLog } from './invalidation-log.js';
 
 describe('InvalidationLog', () => {
@@ -13,21 +14,60 @@ describe('InvalidationLog', () => {
     const later = log.position;
     log.recordClear();
     expect(log.unchangedSince(later, 'anything')).toBe(false);
+    expect(log.unchangedSince(log.position, 'anything', ['t'])).toBe(true);
   });
 
   it('invalidates recorded tag versions once the tag is invalidated', () => {
     const log = new InvalidationLog();
     const versions = log.tagVersions(['products']);
     expect(log.tagsCurrent(versions)).toBe(true);
+    log.recordTags(['other']);
+    expect(log.tagsCurrent(versions)).toBe(true);
     log.recordTags(['products']);
     expect(log.tagsCurrent(versions)).toBe(false);
     expect(log.tagsCurrent(log.tagVersions(['products']))).toBe(true);
+    log.recordClear();
+    expect(log.tagsCurrent(versions)).toBe(false);
   });
 
-  it('treats everything in flight as invalidated when it forgets keys past its bound', () => {
+  it('keeps a bounded number of tags; an entry older than what it forgot counts as invalidated', () => {
     const log = new InvalidationLog();
-    const start = log.position;
-    log.recordKeys(Array.from({ length: 10_001 }, (_, index) => `k${index}`));
-    expect(log.unchangedSince(start, 'never-touched')).toBe(false);
+    const old = log.tagVersions(['product:1']);
+    for (let id = 0; id < 200_000; id += 1) log.recordTags([`product:${id}`]);
+    expect(log.size.tags).toBeLessThanOrEqual(50_000);
+    expect(log.tagsCurrent(old)).toBe(false);
+    const recent = log.tagVersions(['product:1', 'product:199999']);
+    log.recordTags(['product:200000']);
+    expect(log.tagsCurrent(recent)).toBe(true);
+    log.recordTags(['product:1']);
+    expect(log.tagsCurrent(recent)).toBe(false);
+  });
+
+  it('keeps a bounded number of keys without failing the reads in flight that started after what it forgot', () => {
+    const log = new InvalidationLog();
+    const oldest = log.position;
+    log.recordKeys(['first']);
+    const inFlight = log.position;
+    for (let index = 0; index < 30_000; index += 1) log.recordKeys([`k${index}`]);
+    expect(log.size.keys).toBeLessThanOrEqual(10_000);
+    expect(log.unchangedSince(oldest, 'never-touched')).toBe(false);
+    const recent = log.position - 5_000;
+    expect(log.unchangedSince(recent, 'never-touched')).toBe(true);
+    expect(log.unchangedSince(recent, 'k29999')).toBe(false);
+    expect(log.unchangedSince(inFlight, 'never-touched')).toBe(false);
+  });
+});
+
+describe('BoundedPositionMap', () => {
+  it('forgets the oldest names first and raises its floor to their position', () => {
+    const map = new BoundedPositionMap(3);
+    map.record(['a'], 1);
+    map.record(['b'], 2);
+    map.record(['a'], 3);
+    map.record(['c'], 4);
+    map.record(['d'], 5);
+    expect([map.get('a'), map.get('b'), map.get('c'), map.get('d'), map.floor]).toEqual([3, 3, 4, 5, 3]);
+    map.reset(9);
+    expect([map.get('a'), map.size]).toEqual([9, 0]);
   });
 });

@@ -1,64 +1,64 @@
+import { BoundedPositionMap } from './bounded-position-map.js';
+
+// NOTE: key positions only matter to reads in flight, tag positions to L1 entries (which live at most
+// l1.ttl); a name forgotten past these bounds counts as invalidated at the floor, which is always safe.
 const MAX_TRACKED_KEYS = 10_000;
+const MAX_TRACKED_TAGS = 50_000;
 
 /**
  * This instance's record of invalidations (its own and those heard from others), as positions in one
- * sequence. L1 entries record the positions of their tags' last invalidation and are valid only while
- * those hold; a load or L2 read remembers where the sequence stood when it began and skips writing L1
- * if its key, one of its tags or the namespace was invalidated since.
+ * sequence. L1 entries record the position their tags were read at and are valid only while none of those
+ * tags was invalidated after it; a load or L2 read remembers where the sequence stood when it began and
+ * skips writing L1 if its key, one of its tags or the namespace was invalidated since. Memory is bounded.
  */
 export class InvalidationLog {
   private sequence = 0;
-  private clearedAt = 0;
-  private readonly keys = new Map<string, number>();
-  private readonly tags = new Map<string, number>();
+  private readonly keys = new BoundedPositionMap(MAX_TRACKED_KEYS);
+  private readonly tags = new BoundedPositionMap(MAX_TRACKED_TAGS);
 
   /** The current position, to compare against later with {@link unchangedSince}. */
   get position(): number {
     return this.sequence;
   }
 
+  /** How many keys and tags are remembered (bounded). */
+  get size(): { keys: number; tags: number } {
+    return { keys: this.keys.size, tags: this.tags.size };
+  }
+
   recordKeys(keys: readonly string[]): void {
-    const position = ++this.sequence;
-    // NOTE: key positions only matter to reads in flight; past the bound, forgetting them and treating
-    // everything in flight as invalidated is always safe.
-    if (this.keys.size + keys.length > MAX_TRACKED_KEYS) this.forgetKeys(position);
-    for (const key of keys) this.keys.set(key, position);
+    this.keys.record(keys, ++this.sequence);
   }
 
   recordTags(tags: readonly string[]): void {
-    const position = ++this.sequence;
-    for (const tag of tags) this.tags.set(tag, position);
+    this.tags.record(tags, ++this.sequence);
   }
 
   recordClear(): void {
-    this.clearedAt = ++this.sequence;
-    this.keys.clear();
+    const position = ++this.sequence;
+    this.keys.reset(position);
+    this.tags.reset(position);
   }
 
-  /** The positions an L1 entry with `tags` records. */
+  /** What an L1 entry with `tags` records: the current position, per tag. */
   tagVersions(tags: readonly string[]): Record<string, number> {
     const versions: Record<string, number> = {};
-    for (const tag of tags) versions[tag] = this.tags.get(tag) ?? 0;
+    for (const tag of tags) versions[tag] = this.sequence;
     return versions;
   }
 
-  /** Whether no recorded tag has been invalidated since the entry recorded it. */
+  /** Whether none of the recorded tags has been invalidated since the entry recorded it. */
   tagsCurrent(recorded: Readonly<Record<string, number>>): boolean {
     for (const tag in recorded) {
-      if ((this.tags.get(tag) ?? 0) !== recorded[tag]) return false;
+      if (this.tags.get(tag) > recorded[tag]) return false;
     }
     return true;
   }
 
   /** Whether `key`, its `tags` and the namespace are untouched since `position`. */
   unchangedSince(position: number, key: string, tags: Iterable<string> = []): boolean {
-    if (this.clearedAt > position || (this.keys.get(key) ?? 0) > position) return false;
-    for (const tag of tags) if ((this.tags.get(tag) ?? 0) > position) return false;
+    if (this.keys.get(key) > position) return false;
+    for (const tag of tags) if (this.tags.get(tag) > position) return false;
     return true;
-  }
-
-  private forgetKeys(position: number): void {
-    this.keys.clear();
-    this.clearedAt = position;
   }
 }

@@ -1,5 +1,4 @@
-import { decodeBusMessage, encodeBusMessage } from './bus-message.codec.js';
-import { InvalidationOutbox } from './invalidation-outbox.js';
+import { describeInvalidations, InvalidationOutbox } from './invalidation-outbox.js';
 
 describe('InvalidationOutbox', () => {
   it('merges everything queued into deduplicated messages', () => {
@@ -26,18 +25,10 @@ describe('InvalidationOutbox', () => {
   });
 });
 
-describe('bus message codec', () => {
-  it('round-trips keys, tags and clear with the sender, compactly', () => {
-    const encoded = encodeBusMessage('instance-1', { keys: ['product:13'], tags: ['products'] });
-    expect(encoded.length).toBeLessThan(40);
-    expect(decodeBusMessage(encoded)).toEqual({
-      sender: 'instance-1',
-      message: { keys: ['product:13'], tags: ['products'], clear: false },
-    });
-  });
-
-  it('ignores what is not one of its messages', () => {
-    expect(decodeBusMessage(Buffer.from('hello'))).toBeUndefined();
-    expect(decodeBusMessage(Buffer.from([0xc1]))).toBeUndefined();
+describe('describeInvalidations', () => {
+  it('summarizes what messages invalidate, for logs', () => {
+    expect(describeInvalidations([{ keys: ['a', 'b'] }, { tags: ['t'] }, { clear: true }])).toBe('2 keys, 1 tag and the namespace');
+    expect(describeInvalidations([{ keys: ['a'] }])).toBe('1 key');
+    expect(describeInvalidations([])).toBe('nothing');
   });
 });

@@ -1,7 +1,7 @@
+import { MAX_ITEMS_PER_MESSAGE } from './bus-message.codec.js';
 import type { InvalidationMessage } from './invalidation-message.js';
 
 const MAX_PENDING_ITEMS = 10_000;
-const MAX_ITEMS_PER_MESSAGE = 1_000;
 
 /**
  * Changes waiting to be published, merged and deduplicated (latest per key). Past its bound it
@@ -50,4 +50,23 @@ export class InvalidationOutbox {
     this.keys = new Set();
     this.tags = new Set();
   }
+}
+
+/** Says what `messages` invalidate, for logs: `3 keys, 1 tag and the namespace`. */
+export function describeInvalidations(messages: readonly InvalidationMessage[]): string {
+  let keys = 0;
+  let tags = 0;
+  let clear = false;
+  for (const message of messages) {
+    keys += message.keys?.length ?? 0;
+    tags += message.tags?.length ?? 0;
+    clear ||= message.clear === true;
+  }
+  const parts = [...(keys ? [plural(keys, 'key')] : []), ...(tags ? [plural(tags, 'tag')] : []), ...(clear ? ['the namespace'] : [])];
+  if (parts.length === 0) return 'nothing';
+  return parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

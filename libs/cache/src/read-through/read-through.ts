@@ -142,7 +142,7 @@ export class ReadThrough {
     const softTimeout = stale ? plan.timeout : undefined;
     const hardTimeout = plan.hardTimeout ?? DEFAULT_HARD_TIMEOUT;
     try {
-      if (softTimeout === undefined || softTimeout >= hardTimeout) return await withTimeout(loading, hardTimeout, `the loader took longer than ${hardTimeout}ms`);
+      if (softTimeout === undefined || softTimeout >= hardTimeout) return await withTimeout(loading, hardTimeout, `the loader took longer than ${hardTimeout}ms`, true);
       return await withTimeout(loading, softTimeout, `the loader took longer than ${softTimeout}ms`);
     } catch (error: unknown) {
       if (!(error instanceof OperationTimeoutError)) {

@@ -1,6 +1,6 @@
 import type { AsyncMethodDecorator, CacheableOptions } from '../decorators/cache-decorator.types.js';
 import { CacheableOperation } from '../decorators/cacheable.operation.js';
-import { cacheDecorator } from '../decorators/cached-method.proxy.js';
+import { cacheDecorator } from '../decorators/cached-method.wrapper.js';
 import type { RefreshAt } from './refresh-policy.js';
 
 const DEFAULT_REFRESH_AT = 0.8;
@@ -10,7 +10,9 @@ const DEFAULT_REFRESH_AT = 0.8;
  * once and refreshes it in the background, once across all instances (the load lock).
  * @example `@RefreshAhead({ key: 'products:popular', ttl: '60s', refreshAt: 0.8 })`
  */
-export function RefreshAhead(options: CacheableOptions & { refreshAt?: RefreshAt } = {}): AsyncMethodDecorator {
+export function RefreshAhead<Args extends unknown[], Result>(
+  options: CacheableOptions<Args, Result> & { refreshAt?: RefreshAt } = {},
+): AsyncMethodDecorator<Args, Result> {
   const refreshAt = options.refreshAt ?? DEFAULT_REFRESH_AT;
-  return cacheDecorator((site) => new CacheableOperation(site, { ...options, refreshAt }));
+  return cacheDecorator<Args, Result>((site) => new CacheableOperation(site, { ...options, refreshAt }));
 }

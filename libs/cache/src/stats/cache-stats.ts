@@ -35,8 +35,8 @@ export class CacheStats {
   /** Optional observer of L2 and loader durations, in seconds. */
   onDuration: ((operation: TimedOperation, layer: CacheLayer | 'loader', seconds: number) => void) | undefined;
 
-  /** Counts an error of `layer` during `operation` (`decode`: an L2 entry that is corrupt or foreign). */
-  recordError(layer: CacheLayer, operation: TimedOperation | 'publish' | 'decode'): void {
+  /** Counts an error of `layer` during `operation` (`decode`: an L2 entry that is corrupt or foreign; `bus_message`: a malformed bus message). */
+  recordError(layer: CacheLayer, operation: TimedOperation | 'publish' | 'decode' | 'bus_message'): void {
     const label = `${layer}:${operation}`;
     this.errors.set(label, (this.errors.get(label) ?? 0) + 1);
   }

@@ -93,6 +93,15 @@ export class CircuitBreaker {
     });
   }
 
+  /** Closes the circuit: the connection just proved that Redis answers again (its 'ready' event). */
+  reset(): void {
+    this.consecutiveFailures = 0;
+    this.probing = false;
+    if (this.openUntil !== 0) this.onStateChange('closed', this.refusedWhileOpen);
+    this.openUntil = 0;
+    this.refusedWhileOpen = 0;
+  }
+
   /** Stops the timeout sweep (module shutdown). */
   stop(): void {
     clearInterval(this.sweeper);

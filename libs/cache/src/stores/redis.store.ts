@@ -11,6 +11,7 @@ import type { RedisKeyLayout } from './redis-key.layout.js';
 
 const SCAN_BATCH = 500;
 const RANDOM_VERSION_FLOOR = 1_000_000;
+const NO_VERSIONS: Readonly<Record<string, number>> = Object.freeze({});
 /** A fenced script's reply when it arrived after the caller's deadline. */
 const FENCED = -1;
 
@@ -62,8 +63,12 @@ export class RedisStore implements CacheStore {
    * `expectedTags` (the tags the caller's entries carry) are read in the same round trip.
    */
   read(key: string, deadline = this.breaker.deadline(), expectedTags: readonly string[] = []): Promise<EncodedEntry | undefined> {
+    const entryKey = this.layout.entry(key);
+    if (expectedTags.length === 0) {
+      return this.breaker.run(() => this.redis.getBuffer(entryKey), deadline).then((raw) => (raw === null ? undefined : this.validate(this.decode(key, raw), deadline, NO_VERSIONS)));
+    }
     return this.breaker
-      .run(() => Promise.all([this.redis.getBuffer(this.layout.entry(key)), this.readTagVersions(expectedTags, deadline)]), deadline)
+      .run(() => Promise.all([this.redis.getBuffer(entryKey), this.readTagVersions(expectedTags, deadline)]), deadline)
       .then(([raw, versions]) => (raw === null ? undefined : this.validate(this.decode(key, raw), deadline, versions)));
   }
 
@@ -244,7 +249,7 @@ export class RedisStore implements CacheStore {
     return undefined;
   }
 
-  private validate(entry: EncodedEntry | undefined, deadline: number, known: Record<string, number>): EncodedEntry | undefined | Promise<EncodedEntry | undefined> {
+  private validate(entry: EncodedEntry | undefined, deadline: number, known: Readonly<Record<string, number>>): EncodedEntry | undefined | Promise<EncodedEntry | undefined> {
     const recorded = entry?.tags;
     if (recorded === undefined) return entry;
     const unknown = Object.keys(recorded).filter((tag) => !(tag in known));

@@ -62,7 +62,7 @@ export class TieredStore {
   }
 
   /** Reads L2 without throwing: `undefined` on a miss, an invalid entry, or Redis trouble. */
-  async readL2(key: string, budget = this.budget(), expectedTags?: readonly string[]): Promise<EncodedEntry | undefined> {
+  async readL2(key: string, budget?: RedisBudget, expectedTags?: readonly string[]): Promise<EncodedEntry | undefined> {
     if (!this.l2) return undefined;
     const entry = await this.guard('get', (deadline) => this.l2!.read(key, deadline, expectedTags), budget);
     return entry === undefined || this.pending.blocks(key, entry.tags) ? undefined : entry;
@@ -90,7 +90,7 @@ export class TieredStore {
    * Reads the tag versions a value about to be produced will record; missing versions are created in
    * Redis (kept alive at least `lifetime` ms), so an evicted tag never validates an older entry.
    */
-  async snapshotTags(tags: readonly string[], lifetime: number, budget = this.budget()): Promise<TagSnapshot> {
+  async snapshotTags(tags: readonly string[], lifetime: number, budget?: RedisBudget): Promise<TagSnapshot> {
     const position = this.invalidations.position;
     const l1 = this.invalidations.tagVersions(tags);
     if (!this.l2 || tags.length === 0) return { position, l1, l2: this.l2 ? {} : undefined };
@@ -194,16 +194,16 @@ export class TieredStore {
    * Runs an L2 operation against the call's `budget`; on failure counts and logs it and resolves
    * `undefined`. Without a budget the operation gets its own `commandTimeout`.
    */
-  async guard<T>(operation: TimedOperation, run: (deadline: number) => Promise<T>, budget = this.budget()): Promise<T | undefined> {
+  async guard<T>(operation: TimedOperation, run: (deadline: number) => Promise<T>, budget?: RedisBudget): Promise<T | undefined> {
     const stop = this.stats.time(operation, 'l2');
     const start = Date.now();
     try {
-      return await run(budget.deadline(start));
+      return await run(budget ? budget.deadline(start) : start + this.commandTimeout);
     } catch {
       this.recordFailure(operation);
       return undefined;
     } finally {
-      budget.charge(start, Date.now());
+      budget?.charge(start, Date.now());
       stop();
     }
   }

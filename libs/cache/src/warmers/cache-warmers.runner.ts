@@ -6,12 +6,13 @@ import { CacheDecoratorError } from '../decorators/cache-operation.js';
 import { DecoratorOptionsGuard } from '../decorators/decorator-options.guard.js';
 import { parseDuration } from '../options/duration.parser.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
+import { loadOptionalPeer } from '../peers/optional-peer.loader.js';
 import { CacheConnections } from '../stores/cache-connections.js';
 import { RedisKeyLayout } from '../stores/redis-key.layout.js';
 import { warmerOptionsOf, type CacheWarmerOptions } from './cache-warmer.decorator.js';
 import { WarmCycles, type ScheduledWarmer } from './warm-cycle.js';
 import { WarmLock } from './warm-lock.js';
-import { WarmSchedule } from './warm-schedule.js';
+import type { WarmSchedule } from './warm-schedule.js';
 import type { Warmer } from './warmer.interface.js';
 
 const DEFAULT_TIMEOUT = '30s';
@@ -42,10 +43,12 @@ export class CacheWarmersRunner implements OnApplicationBootstrap, OnApplication
 
   async onApplicationBootstrap(): Promise<void> {
     const warmers = this.discover();
-    const schedules = warmers.map(({ warmer, options }) => (options.cron === undefined ? undefined : this.schedule(warmer, options.cron)));
+    const Schedule = warmers.some(({ options }) => options.cron !== undefined) ? await loadWarmSchedule() : undefined;
+    const schedules = warmers.flatMap(({ warmer, options }) =>
+      options.cron === undefined || Schedule === undefined ? [] : [this.schedule(Schedule, warmer, options.cron)],
+    );
     await Promise.all(warmers.filter(({ options }) => options.runOnStartup === true).map(({ warmer }) => this.cycles.onStartup(warmer)));
     for (const schedule of schedules) {
-      if (!schedule) continue;
       schedule.start();
       this.schedules.push(schedule);
     }
@@ -80,12 +83,12 @@ export class CacheWarmersRunner implements OnApplicationBootstrap, OnApplication
     return { name, instance: instance as Warmer, timeout: warmerTimeout(name, options.timeout ?? DEFAULT_TIMEOUT) };
   }
 
-  private schedule(warmer: ScheduledWarmer, cron: string): WarmSchedule {
+  private schedule(Schedule: typeof WarmSchedule, warmer: ScheduledWarmer, cron: string): WarmSchedule {
     const onTick = (scheduledAt: number): void => {
       this.cycles.onTick(warmer, scheduledAt).catch((error: unknown) => this.logger.error(`Warmer ${warmer.name} tick failed: ${String(error)}`));
     };
     try {
-      return new WarmSchedule(cron, onTick);
+      return new Schedule(cron, onTick);
     } catch (error) {
       throw new CacheDecoratorError(warmer.name, `invalid cron '${cron}': ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -100,4 +103,10 @@ function warmerTimeout(name: string, value: unknown): number {
     throw new CacheDecoratorError(name, (error as Error).message);
   }
   throw new CacheDecoratorError(name, "@CacheWarmer option 'timeout' must be greater than zero");
+}
+
+// NOTE: the `cron` package (and the schedule importing it) load only when a warmer has a cron expression.
+async function loadWarmSchedule(): Promise<typeof WarmSchedule> {
+  await loadOptionalPeer('cron', '@CacheWarmer({ cron })');
+  return (await import('./warm-schedule.js')).WarmSchedule;
 }

@@ -1,14 +1,14 @@
 import type { AsyncMethodDecorator, KeyTemplate } from '../decorators/cache-decorator.types.js';
-import { cacheDecorator } from '../decorators/cached-method.proxy.js';
+import { cacheDecorator } from '../decorators/cached-method.wrapper.js';
 import type { Duration } from '../options/duration.parser.js';
 import { WriteBehindOperation } from './write-behind.operation.js';
 
 /** Options of {@link WriteBehind}. */
-export interface WriteBehindDecoratorOptions {
+export interface WriteBehindDecoratorOptions<Args extends unknown[] = never> {
   /** The entry written at once (required). */
-  key: KeyTemplate;
+  key: NoInfer<KeyTemplate<Args>>;
   /** The value cached; default the first argument. */
-  value?: (...args: never[]) => unknown;
+  value?: NoInfer<(...args: Args) => unknown>;
   /** Delay before persisting; default the module's `writeBehind.delay`. */
   delay?: Duration;
   /** Total tries; default the module's `writeBehind.attempts`. */
@@ -16,7 +16,7 @@ export interface WriteBehindDecoratorOptions {
   /** Between tries: milliseconds, or `{ type: 'fixed' | 'exponential', delay }` as BullMQ. Default exponential from 1 s. */
   backoff?: number | { type: 'fixed' | 'exponential'; delay: number };
   ttl?: Duration;
-  tags?: readonly KeyTemplate[];
+  tags?: readonly NoInfer<KeyTemplate<Args>>[];
 }
 
 /**
@@ -26,6 +26,6 @@ export interface WriteBehindDecoratorOptions {
  * (MessagePack: class instances arrive as plain objects). The provider must be a singleton.
  * @example `@WriteBehind({ key: 'product:{0.id}', delay: '2s' })`
  */
-export function WriteBehind(options: WriteBehindDecoratorOptions): AsyncMethodDecorator {
-  return cacheDecorator((site) => new WriteBehindOperation(site, options));
+export function WriteBehind<Args extends unknown[]>(options: WriteBehindDecoratorOptions<Args>): AsyncMethodDecorator<Args> {
+  return cacheDecorator<Args, unknown>((site) => new WriteBehindOperation(site, options));
 }

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { Queue, Worker, type Job } from 'bullmq';
+import type { Job, Queue, Worker } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { CACHE_OPTIONS } from '../cache.constants.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
+import { loadedPeer } from '../peers/optional-peer.loader.js';
 import { CacheStats } from '../stats/cache-stats.js';
 import { closeConnection, connectRedis, type ManagedConnection } from '../stores/redis-connection.factory.js';
 import { withTimeout } from '../timing/with-timeout.js';
@@ -29,6 +30,8 @@ export interface WriteBehindStats {
 // NOTE: BullMQ needs maxRetriesPerRequest: null (its blocking worker connection must not give up) and
 // queues commands while reconnecting; enqueue() bounds the wait itself.
 const BULLMQ_CONNECTION = { maxRetriesPerRequest: null, enableOfflineQueue: true, enableAutoPipelining: false };
+
+type BullMq = typeof import('bullmq');
 
 // NOTE: the hash tag keeps every queue key and pending record in one Redis Cluster slot.
 const QUEUE_PREFIX = '{wb}';
@@ -68,6 +71,7 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationSh
       return pending + active + delayed;
     };
     this.managed = connectRedis(settings.redis, `${options.namespace}:write-behind`, this.logger, BULLMQ_CONNECTION);
+    const { Queue } = loadedPeer<BullMq>('bullmq');
     this.queue = new Queue<PersistJob>(options.namespace, { connection: this.managed.client, prefix: QUEUE_PREFIX });
     this.queue.on('error', (error) => this.logger.debug?.(`Queue: ${error.message}`));
     this.pending = new PendingWriteStore(this.managed.client, `${QUEUE_PREFIX}:${options.namespace}`);
@@ -149,6 +153,7 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationSh
 
   private startWorker(connection: Redis | Cluster): void {
     if (this.worker || this.closing) return;
+    const { Worker } = loadedPeer<BullMq>('bullmq');
     this.worker = new Worker<PersistJob>(this.options.namespace, (job) => this.persist(job), {
       connection,
       prefix: QUEUE_PREFIX,
