@@ -125,6 +125,15 @@ describe('corrupt, truncated or foreign L2 entries are counted misses', () => {
     expect(fresh.cache.stats.errors.get('l2:decode')).toBeUndefined();
   });
 
+  it('a key of another Redis type (WRONGTYPE) fails only itself in a batch read', async () => {
+    const reader = await start();
+    await reader.cache.set('good', 'fine');
+    await redis.hset(new RedisKeyLayout(namespace).entry('wrong'), 'field', 'foreign');
+    await expect(reader.cache.getMany(['wrong', 'good'])).resolves.toEqual([undefined, 'fine']);
+    await expect(reader.cache.getOrSet('wrong', async () => 'from the loader')).resolves.toBe('from the loader');
+    await expect(reader.cache.getMany(['wrong', 'good'])).resolves.toEqual(['from the loader', 'fine']);
+  });
+
   it('counts decode errors in cache_errors_total', async () => {
     await plant(['broken'], () => Buffer.from('not an entry'));
     const reader = await start();

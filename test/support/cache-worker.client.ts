@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CacheModuleOptions } from 'nestjs-tiered-cache';
 
-const WORKER_SCRIPT = fileURLToPath(new URL('../../dist/test/support/cache-worker.js', import.meta.url));
+const workerScript = (name: string): string => fileURLToPath(new URL(`../../dist/test/support/${name}.js`, import.meta.url));
 
 interface WorkerReply {
   id?: number;
@@ -16,12 +16,21 @@ interface WorkerReply {
 export interface CacheWorker {
   call<T = unknown>(op: string, ...args: unknown[]): Promise<T>;
   close(): Promise<void>;
+  /** SIGKILL, resolves once the process is gone. */
+  kill(): Promise<void>;
+}
+
+/** Another worker script under test/support (default `cache-worker`) and extra arguments after the options. */
+export interface WorkerScript {
+  script?: string;
+  args?: string[];
 }
 
 /** Forks a worker process with `options`; needs `npm run build` first (npm test does it). */
-export async function spawnCacheWorker(options: CacheModuleOptions): Promise<CacheWorker> {
-  if (!existsSync(WORKER_SCRIPT)) throw new Error(`${WORKER_SCRIPT} is missing: run 'npm run build' first`);
-  const child = fork(WORKER_SCRIPT, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function spawnCacheWorker(options: CacheModuleOptions, { script = 'cache-worker', args = [] }: WorkerScript = {}): Promise<CacheWorker> {
+  const path = workerScript(script);
+  if (!existsSync(path)) throw new Error(`${path} is missing: run 'npm run build' first`);
+  const child = fork(path, [JSON.stringify(options), ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 0;
   await waitForReady(child);
@@ -47,6 +56,12 @@ export async function spawnCacheWorker(options: CacheModuleOptions): Promise<Cac
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);
+    },
+    async kill(): Promise<void> {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

@@ -11,13 +11,16 @@ const SLOTS = 16_384;
 export interface RedisClusterHandle {
   nodes: { host: string; port: number }[];
   stop(): Promise<void>;
+  /** Restarts the node on `port` (it keeps its cluster config; its data only with AOF in `args`). */
+  restart(port: number): Promise<void>;
 }
 
-export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle> {
+/** `args` go to every node (e.g. AOF for a queue cluster). */
+export async function startRedisCluster(masters = 3, args: string[] = []): Promise<RedisClusterHandle> {
   const servers: RedisServerHandle[] = [];
   for (let index = 0; index < masters; index += 1) {
     const dir = mkdtempSync(join(tmpdir(), 'tiered-cache-cluster-'));
-    servers.push(await startRedisServer({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--dir', dir] }));
+    servers.push(await startRedisServer({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--dir', dir, ...args] }));
   }
   const clients = servers.map((server) => new Redis(server.port, '127.0.0.1'));
   try {
@@ -43,6 +46,9 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterHandle
     nodes: servers.map((server) => ({ host: '127.0.0.1', port: server.port })),
     stop: async () => {
       await Promise.all(servers.map((server) => server.stop()));
+    },
+    restart: async (port) => {
+      await servers.find((server) => server.port === port)?.restart();
     },
   };
 }

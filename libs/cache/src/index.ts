@@ -31,6 +31,7 @@ export { CacheWarmer, type CacheWarmerOptions } from './warmers/cache-warmer.dec
 export type { Warmer } from './warmers/warmer.interface.js';
 export { WriteBehind, type WriteBehindDecoratorOptions } from './write-behind/write-behind.decorator.js';
 export { WriteBehindQueue, type WriteBehindStats } from './write-behind/write-behind.queue.js';
+export { writeBehindSequence } from './write-behind/write-sequence.js';
 export { InvalidCacheOptionError, type Duration } from './options/duration.parser.js';
 export type { LoaderContext } from './read-through/loader-context.js';
 export { CacheSerializationError } from './serialization/serialization.error.js';

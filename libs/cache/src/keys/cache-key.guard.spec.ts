@@ -46,6 +46,7 @@ describe('well-formed UTF-16 (issue 7.21)', () => {
   it('checks tags the same way, naming them', () => {
     expect(() => assertCacheTags(['products', 'u\uD800'])).toThrow(/cache tag must be well-formed/);
     expect(() => assertCacheTags([''])).toThrow(/cache tag must be a non-empty string/);
+    expect(() => assertCacheTags(['__proto__'])).toThrow(/'__proto__' cannot be a cache tag/);
     expect(() => assertCacheTags(['products', 'product:13'])).not.toThrow();
   });
 });

@@ -21,6 +21,8 @@ export function assertCacheTags(tags: unknown): void {
   for (const tag of tags) {
     const error = invalidName(tag, 'tag');
     if (error) throw error;
+    // NOTE: tag versions travel in plain records, where this name would set the prototype instead.
+    if (tag === '__proto__') throw new TypeError("nestjs-tiered-cache: '__proto__' cannot be a cache tag");
   }
 }
 

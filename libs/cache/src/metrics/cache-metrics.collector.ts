@@ -55,6 +55,9 @@ export class CacheMetricsCollector {
     this.counter(registers, 'cache_write_behind_failed_total', 'Write-behind persists that failed (each try).', [], (stats) => [
       [{}, stats.writeBehindFailed],
     ]);
+    this.counter(registers, 'cache_write_behind_fallbacks_total', 'Write-behind calls run at once because the queue could not take them.', [], (stats) => [
+      [{}, stats.writeBehindFallbacks],
+    ]);
     this.writeBehindDepth(registers);
     this.writeBehindLag = new Histogram({
       name: 'cache_write_behind_lag_seconds',

@@ -49,6 +49,11 @@ export interface WriteBehindOptions {
   concurrency?: number;
   /** Persist pending writes during a graceful shutdown instead of leaving them for the next instance. */
   flushOnShutdown?: boolean;
+  /**
+   * Longest wait for the queue's Redis to take a write before the method runs at once instead. After a
+   * failure, calls run at once without waiting until the queue answers again. Default `'1s'`.
+   */
+  enqueueTimeout?: Duration;
 }
 
 /** Options of {@link CacheModule.forRoot}. */

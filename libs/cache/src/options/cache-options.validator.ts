@@ -26,7 +26,7 @@ const ALLOWED_KEYS = {
   l1: ['max', 'maxBytes', 'ttl'],
   l2: ['redis', 'commandTimeout', 'breakerThreshold', 'breakerCooldown', 'lockWait'],
   bus: ['redis', 'maxStaleness'],
-  writeBehind: ['redis', 'delay', 'attempts', 'concurrency', 'flushOnShutdown'],
+  writeBehind: ['redis', 'delay', 'attempts', 'concurrency', 'flushOnShutdown', 'enqueueTimeout'],
 } as const;
 
 /** Validates user options once at startup and fills in defaults; throws {@link InvalidCacheOptionError}. */
@@ -95,6 +95,7 @@ function resolveWriteBehind(writeBehind: WriteBehindOptions | undefined): Resolv
     attempts: positiveInteger(writeBehind.attempts ?? 8, 'writeBehind.attempts', MAX_COUNT),
     concurrency: positiveInteger(writeBehind.concurrency ?? 4, 'writeBehind.concurrency', MAX_COUNT),
     flushOnShutdown: booleanOption(writeBehind.flushOnShutdown ?? false, 'writeBehind.flushOnShutdown'),
+    enqueueTimeout: positiveDuration(writeBehind.enqueueTimeout ?? '1s', 'writeBehind.enqueueTimeout'),
   };
 }
 

@@ -17,6 +17,13 @@ export interface ResolvedCacheOptions {
     | false;
   bus: { redis: RedisConnectionOption | undefined; maxStaleness: number } | false;
   writeBehind:
-    | { redis: RedisConnectionOption; delay: number; attempts: number; concurrency: number; flushOnShutdown: boolean }
+    | {
+        redis: RedisConnectionOption;
+        delay: number;
+        attempts: number;
+        concurrency: number;
+        flushOnShutdown: boolean;
+        enqueueTimeout: number;
+      }
     | undefined;
 }

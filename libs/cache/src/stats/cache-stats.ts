@@ -26,6 +26,8 @@ export class CacheStats {
   l1Size: { keys(): number; bytes(): number | undefined } | undefined;
   /** Write-behind persists that failed (each failed try). */
   writeBehindFailed = 0;
+  /** Write-behind calls that ran the method at once because the queue could not take them. */
+  writeBehindFallbacks = 0;
   /** Jobs of the write-behind queue not yet done; set by the queue when write-behind is on. */
   writeBehindDepth: (() => Promise<number>) | undefined;
   /** Optional observer of write-behind lag (due time to persisted), in seconds. */
@@ -66,6 +68,7 @@ export class CacheStats {
       misses: { ...this.misses },
       staleHits: this.staleHits,
       writeBehindFailed: this.writeBehindFailed,
+      writeBehindFallbacks: this.writeBehindFallbacks,
       coalesced: this.coalesced,
       loads: this.loads,
       invalidations: { ...this.invalidations },

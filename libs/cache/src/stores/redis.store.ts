@@ -75,8 +75,8 @@ export class RedisStore implements CacheStore {
   /** Like {@link read} for many keys, one round trip per slot. */
   async readMany(keys: readonly string[], deadline = this.breaker.deadline()): Promise<(EncodedEntry | undefined)[]> {
     const commands = keys.map((key): KeyedCommand => ['getBuffer', this.layout.entry(key)]);
-    const raws = await this.breaker.run(() => runBatch(this.redis, commands), this.breaker.forBatch(deadline, keys.length));
-    const entries = raws.map((raw, index) => (Buffer.isBuffer(raw) ? this.decode(keys[index], raw) : undefined));
+    const raws = await this.breaker.run(() => runBatch(this.redis, commands, true), this.breaker.forBatch(deadline, keys.length));
+    const entries = raws.map((raw, index) => (Buffer.isBuffer(raw) || raw instanceof Error ? this.decode(keys[index], raw) : undefined));
     return this.validateMany(entries, deadline);
   }
 
@@ -241,8 +241,8 @@ export class RedisStore implements CacheStore {
   // NOTE: an entry that does not decode can only be foreign or damaged (the format version is part of the
   // key), so it is counted and deleted rather than read again and again until it expires. A valid entry
   // written between the read and the delete is lost too: that costs one miss, never a wrong value.
-  private decode(key: string, raw: Buffer): EncodedEntry | undefined {
-    const entry = decodeEnvelope(raw);
+  private decode(key: string, raw: Buffer | Error): EncodedEntry | undefined {
+    const entry = raw instanceof Error ? undefined : decodeEnvelope(raw);
     if (entry !== undefined) return entry;
     this.stats.recordError('l2', 'decode');
     this.breaker.run(() => this.redis.del(this.layout.entry(key))).catch(() => undefined);

@@ -20,7 +20,8 @@ const DEFAULT_BACKOFF = { type: 'exponential', delay: 1_000 } as const;
 
 /**
  * `@WriteBehind`: a call writes the value to L1 and L2 at once, queues the persistence (the method body)
- * and returns. When the queue cannot take it, the method runs now instead: a write is never lost.
+ * and returns. When the queue cannot take it, the queue fences the key and the method runs now instead: a
+ * write is never lost, and an older queued write is never applied after it.
  */
 export class WriteBehindOperation extends CompiledOperation<WriteBehindDecoratorOptions, CompiledWriteBehind> {
   private readonly queues = new WeakMap<CacheService, WriteBehindQueue>();
@@ -42,16 +43,8 @@ export class WriteBehindOperation extends CompiledOperation<WriteBehindDecorator
     });
     const queue = this.queues.get(cache);
     if (!queue) return method.apply(thisArg, args);
-    try {
-      await queue.enqueue(this.location, key, args, {
-        delay: compiled.delay ?? queue.defaults.delay,
-        attempts: compiled.attempts ?? queue.defaults.attempts,
-        backoff: compiled.backoff,
-      });
-      return undefined;
-    } catch {
-      return method.apply(thisArg, args);
-    }
+    const options = { delay: compiled.delay ?? queue.defaults.delay, attempts: compiled.attempts ?? queue.defaults.attempts, backoff: compiled.backoff };
+    return queue.write(this.location, key, args, options, () => method.apply(thisArg, args));
   }
 
   protected build(): CompiledWriteBehind {

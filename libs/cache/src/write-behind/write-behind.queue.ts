@@ -1,62 +1,70 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Job, Queue, Worker } from 'bullmq';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import type { Queue, Worker } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { CACHE_OPTIONS } from '../cache.constants.js';
-import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
 import { loadedPeer } from '../peers/optional-peer.loader.js';
+import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
 import { CacheStats } from '../stats/cache-stats.js';
 import { closeConnection, connectRedis, type ManagedConnection } from '../stores/redis-connection.factory.js';
 import { withTimeout } from '../timing/with-timeout.js';
+import { OwedWrites } from './owed-writes.js';
 import { PendingWriteStore } from './pending-write.store.js';
+import { PersistJobs, type JobCounts, type QueuedWriteOptions } from './persist-jobs.js';
+import { QueueBreaker } from './queue-breaker.js';
+import { LEASE, WriteBehindPersister, type PersistFunction, type PersistJob } from './write-behind.persister.js';
+import { nextWriteSequence, runAsWrite } from './write-sequence.js';
 
-/** What a queued write persists with: the decorated method, bound to its instance. */
-export type PersistFunction = (args: unknown[]) => Promise<unknown>;
-
-/** Per-write settings, durations in milliseconds. */
-export interface QueuedWriteOptions {
-  delay: number;
-  attempts: number;
-  backoff: number | { type: 'fixed' | 'exponential'; delay: number };
-}
-
-/** Counts of {@link WriteBehindQueue.stats}. */
-export interface WriteBehindStats {
-  pending: number;
-  active: number;
-  delayed: number;
-  failed: number;
-}
-
-// NOTE: BullMQ needs maxRetriesPerRequest: null (its blocking worker connection must not give up) and
-// queues commands while reconnecting; enqueue() bounds the wait itself.
-const BULLMQ_CONNECTION = { maxRetriesPerRequest: null, enableOfflineQueue: true, enableAutoPipelining: false };
+export type { PersistFunction } from './write-behind.persister.js';
+export type { QueuedWriteOptions } from './persist-jobs.js';
 
 type BullMq = typeof import('bullmq');
 
-// NOTE: the hash tag keeps every queue key and pending record in one Redis Cluster slot.
-const QUEUE_PREFIX = '{wb}';
-const ENQUEUE_TIMEOUT = 1_000;
-const DRAIN_POLL = 50;
-const SHUTDOWN_FLUSH_TIMEOUT = 30_000;
-const CLOSE_TIMEOUT = 2_000;
-const DEPTH_TIMEOUT = 500;
-
-interface PersistJob {
-  key: string;
+/** Counts of {@link WriteBehindQueue.stats}. */
+export interface WriteBehindStats extends JobCounts {
+  /** Calls of this instance that ran the method at once because the queue could not take them. */
+  fallbacks: number;
 }
 
+// NOTE: BullMQ needs maxRetriesPerRequest: null (its blocking worker connection must not give up) and
+// queues commands while reconnecting; every public method bounds its own wait instead.
+const BULLMQ_CONNECTION = { maxRetriesPerRequest: null, enableOfflineQueue: true, enableAutoPipelining: false };
+
+// NOTE: the hash tag keeps every queue key and pending record in one Redis Cluster slot.
+const QUEUE_PREFIX = '{wb}';
+const SHUTDOWN_FLUSH_TIMEOUT = 30_000;
+const CLOSE_TIMEOUT = 3_000;
+const DEPTH_TIMEOUT = 500;
+const RETRY_TIMEOUT = 5_000;
+// NOTE: a killed worker's job returns to the queue after the lock lapses; the lease lapses first.
+const LOCK_DURATION = LEASE + 2_000;
+const STALLED_INTERVAL = 5_000;
+// NOTE: a job stalls each time its worker dies; a write must not fail for that, so allow many.
+const MAX_STALLED = 1_000;
+
 /**
- * Write-behind on BullMQ: one job per key (deduplicated, `keepLastIfActive`: never two persists of one
- * key at once), the latest arguments in a versioned pending record, at-least-once with retries; failed
- * jobs stay retryable. Delayed writes survive a graceful shutdown in Redis unless `flushOnShutdown`.
+ * Write-behind on BullMQ: one job per key (deduplicated, `keepLastIfActive`), the latest arguments in a
+ * pending record with a sequence, persisted under a per-key lease (never two persists of one key at
+ * once, never an older write last), at-least-once with retries; failed jobs stay retryable. When the
+ * queue cannot take a write, the record is fenced and the method runs at once. Every public method and
+ * the shutdown honour a deadline whatever the queue's Redis does.
  */
 @Injectable()
-export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger('WriteBehind');
   private readonly writers = new Map<string, PersistFunction>();
   private readonly managed: ManagedConnection | undefined;
   private readonly queue: Queue<PersistJob> | undefined;
   private readonly pending: PendingWriteStore | undefined;
+  private readonly jobs: PersistJobs | undefined;
+  private readonly breaker: QueueBreaker | undefined;
+  private readonly owed: OwedWrites | undefined;
   private worker: Worker<PersistJob> | undefined;
   private closing = false;
 
@@ -75,6 +83,21 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationSh
     this.queue = new Queue<PersistJob>(options.namespace, { connection: this.managed.client, prefix: QUEUE_PREFIX });
     this.queue.on('error', (error) => this.logger.debug?.(`Queue: ${error.message}`));
     this.pending = new PendingWriteStore(this.managed.client, `${QUEUE_PREFIX}:${options.namespace}`);
+    this.jobs = new PersistJobs(this.queue, this.pending);
+    const client = this.managed.client;
+    const owed = new OwedWrites({
+      pending: this.pending,
+      isConnected: () => client.status === 'ready',
+      logger: this.logger,
+      bounded: (work, what) => this.bounded(work, what),
+      enqueue: (key, write) => this.enqueue(write.writer, key, write.args, write.sequence, write.options),
+    });
+    this.owed = owed;
+    this.breaker = new QueueBreaker(
+      settings.enqueueTimeout,
+      async () => void (await withTimeout(client.ping(), settings.enqueueTimeout, 'queue Redis probe timed out')),
+      () => owed.requeueAll(),
+    );
   }
 
   /** Whether `writeBehind` is configured. */
@@ -93,54 +116,47 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationSh
     this.writers.set(writer, persist);
   }
 
-  /** Queues `key`'s write; rejects (fast) when the queue's Redis cannot take it, so the caller writes itself. */
-  async enqueue(writer: string, key: string, args: unknown[], options: QueuedWriteOptions): Promise<void> {
-    const { queue, pending } = this.require();
-    const add = async (): Promise<void> => {
-      await pending.record(key, writer, args);
-      await queue.add(
-        'persist',
-        { key },
-        {
-          deduplication: { id: key, keepLastIfActive: true },
-          delay: options.delay,
-          attempts: options.attempts,
-          backoff: options.backoff,
-          removeOnComplete: true,
-          removeOnFail: false,
-        },
-      );
-    };
-    await withTimeout(add(), ENQUEUE_TIMEOUT, `the write-behind queue did not take '${key}' within ${ENQUEUE_TIMEOUT}ms`);
-  }
-
-  /** Resolves `true` once nothing is waiting, delayed or running (delayed writes are started now), `false` on timeout. */
-  async drain(timeout: number): Promise<boolean> {
-    const { queue } = this.require();
-    const deadline = Date.now() + timeout;
-    for (;;) {
-      await queue.promoteJobs().catch(() => undefined);
-      const { pending, active, delayed } = await this.stats();
-      if (pending + active + delayed === 0) return true;
-      if (Date.now() >= deadline) return false;
-      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL));
+  /**
+   * Queues `key`'s write; when the queue cannot take it (refused, slower than `enqueueTimeout`, or known
+   * down), fences the key's older pending write and runs `runNow` instead: a write is never lost.
+   */
+  async write(writer: string, key: string, args: unknown[], options: QueuedWriteOptions, runNow: () => Promise<unknown>): Promise<unknown> {
+    const sequence = nextWriteSequence();
+    const { breaker, owed } = this.require();
+    const knownDown = breaker.isOpen;
+    if (!knownDown) {
+      try {
+        await this.bounded(this.enqueue(writer, key, args, sequence, options), `the write-behind queue did not take '${key}'`);
+        return undefined;
+      } catch (error) {
+        this.logger.debug?.(`Writing '${key}' at once: ${(error as Error).message}`);
+        breaker.open();
+      }
     }
+    const fence = await owed.fence(key, { writer, args, sequence, options: { ...options, delay: 0 } }, knownDown);
+    if (fence === 'newer' || fence === 'handed') return undefined;
+    this.cacheStats.writeBehindFallbacks += 1;
+    return runAsWrite({ key, sequence }, runNow);
   }
 
-  /** Jobs waiting, running, delayed and failed. */
+  /** Resolves `true` once nothing is waiting, delayed or running (delayed first tries start now), `false` on timeout. */
+  async drain(timeout: number): Promise<boolean> {
+    const deadline = Date.now() + timeout;
+    return withTimeout(this.require().jobs.settle(deadline, false), timeout, 'drain timed out').catch(() => false);
+  }
+
+  /** Jobs waiting, running, delayed and failed, and this instance's fallbacks; rejects when the queue does not answer within 2 s. */
   async stats(): Promise<WriteBehindStats> {
-    const counts = await this.require().queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
-    return {
-      pending: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
-      active: counts.active ?? 0,
-      delayed: counts.delayed ?? 0,
-      failed: counts.failed ?? 0,
-    };
+    return { ...(await this.require().jobs.counts()), fallbacks: this.cacheStats.writeBehindFallbacks };
   }
 
-  /** Queues every failed write again. */
-  async retryFailed(): Promise<void> {
-    await this.require().queue.retryJobs({ state: 'failed' });
+  /**
+   * Queues every key with failed writes once more: one job per key, persisting its latest pending write
+   * (never next to a persist of that key already queued). Resolves the number of keys retried; rejects
+   * when the queue does not answer within 5 s.
+   */
+  async retryFailed(): Promise<number> {
+    return withTimeout(this.require().jobs.retryFailed(this.defaults.attempts), RETRY_TIMEOUT, `retrying failed writes did not finish within ${RETRY_TIMEOUT}ms`);
   }
 
   onApplicationBootstrap(): void {
@@ -151,13 +167,63 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationSh
     else connection.once('ready', () => this.startWorker(connection));
   }
 
+  // NOTE: onModuleDestroy is the earliest shutdown hook (Nest runs every onModuleDestroy, then
+  // beforeApplicationShutdown, then onApplicationShutdown); the worker stops here, after the flush.
+  async onModuleDestroy(): Promise<void> {
+    if (!this.queue) return;
+    this.closing = true;
+    if (this.options.writeBehind?.flushOnShutdown) await this.flush();
+    const worker = this.worker;
+    if (worker) await this.bounded(worker.close(), 'closing the write-behind worker', CLOSE_TIMEOUT).catch(() => worker.disconnect());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const queue = this.queue;
+    if (!queue || !this.managed) return;
+    this.breaker?.stop();
+    await this.owed?.flush();
+    // NOTE: BullMQ waits for its connections; with the queue Redis gone that would be forever.
+    await this.bounded(queue.close(), 'closing the write-behind queue', CLOSE_TIMEOUT).catch(() => queue.disconnect());
+    const managed = this.managed;
+    await this.bounded(closeConnection(managed), 'closing the queue connection', CLOSE_TIMEOUT).catch(() => managed.owned && managed.client.disconnect());
+  }
+
+  private async enqueue(writer: string, key: string, args: unknown[], sequence: number, options: QueuedWriteOptions): Promise<void> {
+    const { jobs, pending } = this.require();
+    if (await pending.record(key, writer, args, sequence)) await jobs.add(key, options);
+  }
+
+  private async flush(): Promise<void> {
+    const connection = this.managed?.client;
+    if (connection?.status !== 'ready' || this.breaker?.isOpen || !this.worker) {
+      this.logger.warn('The write-behind queue is unreachable: pending writes stay queued in Redis for the next instance');
+      return;
+    }
+    const deadline = Date.now() + SHUTDOWN_FLUSH_TIMEOUT;
+    const done = await withTimeout(this.require().jobs.settle(deadline, true), SHUTDOWN_FLUSH_TIMEOUT, 'flush timed out').catch(() => false);
+    if (!done) this.logger.warn('Write-behind flush incomplete; the remaining writes stay queued in Redis for the next instance');
+  }
+
   private startWorker(connection: Redis | Cluster): void {
     if (this.worker || this.closing) return;
+    const { pending, jobs, owed } = this.require();
+    const persister = new WriteBehindPersister({
+      pending,
+      writers: this.writers,
+      logger: this.logger,
+      isClosing: () => this.closing,
+      owesFence: (key) => owed.has(key),
+      defer: (jobId) => jobs.deferred.add(jobId),
+      requeue: (key) => this.enqueueAgain(key),
+    });
     const { Worker } = loadedPeer<BullMq>('bullmq');
-    this.worker = new Worker<PersistJob>(this.options.namespace, (job) => this.persist(job), {
+    this.worker = new Worker<PersistJob>(this.options.namespace, (job, token) => persister.process(job, token), {
       connection,
       prefix: QUEUE_PREFIX,
       concurrency: this.options.writeBehind?.concurrency ?? 1,
+      lockDuration: LOCK_DURATION,
+      stalledInterval: STALLED_INTERVAL,
+      maxStalledCount: MAX_STALLED,
     });
     this.worker.on('error', (error) => this.logger.debug?.(`Worker: ${error.message}`));
     this.worker.on('failed', (job, error) => {
@@ -170,32 +236,18 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnApplicationSh
     });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    if (!this.queue) return;
-    this.closing = true;
-    if (this.options.writeBehind?.flushOnShutdown && !(await this.drain(SHUTDOWN_FLUSH_TIMEOUT).catch(() => false))) {
-      this.logger.warn('Write-behind flush timed out; the remaining writes stay queued in Redis');
-    }
-    const closing = Promise.all([this.worker?.close(), this.queue.close()]);
-    // NOTE: BullMQ waits for its connections; with the queue Redis gone that would be forever.
-    await withTimeout(closing, CLOSE_TIMEOUT, 'closing the write-behind queue timed out').catch((error: Error) => this.logger.warn(error.message));
-    if (this.managed) await closeConnection(this.managed);
+  private async enqueueAgain(key: string): Promise<void> {
+    await this.require().jobs.add(key, { delay: 0, attempts: this.defaults.attempts, backoff: 1_000 });
   }
 
-  private async persist(job: Job<PersistJob>): Promise<void> {
-    const { pending } = this.require();
-    const write = await pending.read(job.data.key);
-    if (!write) return;
-    const persist = this.writers.get(write.writer);
-    if (!persist) throw new Error(`no writer '${write.writer}' registered in this instance`);
-    await persist(write.args);
-    await pending.settle(job.data.key, write.version);
+  private bounded<T>(work: Promise<T>, what: string, timeout = this.options.writeBehind?.enqueueTimeout ?? 1_000): Promise<T> {
+    return withTimeout(work, timeout, `${what}: the queue's Redis did not answer within ${timeout}ms`);
   }
 
-  private require(): { queue: Queue<PersistJob>; pending: PendingWriteStore } {
-    if (!this.queue || !this.pending) {
-      throw new Error("nestjs-tiered-cache: write-behind is not configured; pass CacheModule.forRoot({ writeBehind: { redis } })");
+  private require(): { jobs: PersistJobs; pending: PendingWriteStore; breaker: QueueBreaker; owed: OwedWrites } {
+    if (!this.jobs || !this.pending || !this.breaker || !this.owed) {
+      throw new Error('nestjs-tiered-cache: write-behind is not configured; pass CacheModule.forRoot({ writeBehind: { redis } })');
     }
-    return { queue: this.queue, pending: this.pending };
+    return { jobs: this.jobs, pending: this.pending, breaker: this.breaker, owed: this.owed };
   }
 }
