@@ -28,7 +28,8 @@ describe('Redis Cluster', () => {
     const connection = new Cluster(cluster.nodes);
     connections.push(connection);
     const moduleRef = await Test.createTestingModule({
-      imports: [CacheModule.forRoot({ namespace, l1: { max: 1_000, ttl: '1h' }, l2: { redis: connection } })],
+      // NOTE: a generous commandTimeout: these tests are about slots and locks, not about a busy machine's latency.
+      imports: [CacheModule.forRoot({ namespace, l1: { max: 1_000, ttl: '1h' }, l2: { redis: connection, commandTimeout: '5s' } })],
     }).compile();
     const app = await moduleRef.init();
     apps.push(app);

@@ -30,8 +30,9 @@ describe('stampede protection', () => {
 
   it('runs the loader once in total when two instances race on one cold key', async () => {
     const namespace = uniqueNamespace();
-    const first = await startCacheApp({ namespace, l2: { redis: redisUrl() } });
-    const second = await startCacheApp({ namespace, l2: { redis: redisUrl() } });
+    // NOTE: a generous commandTimeout: a lock request timing out on a busy machine would (rightly) load twice.
+    const first = await startCacheApp({ namespace, l2: { redis: redisUrl(), commandTimeout: '5s' } });
+    const second = await startCacheApp({ namespace, l2: { redis: redisUrl(), commandTimeout: '5s' } });
     apps.push(first, second);
     const calls = { count: 0 };
     const loader = slowLoader('loaded', 200, calls);
