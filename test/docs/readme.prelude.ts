@@ -6,7 +6,7 @@ import type { HealthCheckService } from '@nestjs/terminus';
 import type { CacheHealthIndicator, CacheService } from 'nestjs-tiered-cache';
 
 export * from 'nestjs-tiered-cache';
-export { Body, Controller, Delete, Get, Inject, Injectable, Module, Param, Post, Put } from '@nestjs/common';
+export { Body, Controller, Delete, Get, Inject, Injectable, Module, Param, ParseIntPipe, Post, Put, UseInterceptors } from '@nestjs/common';
 export { ConfigModule, ConfigService } from '@nestjs/config';
 export { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 export { PrometheusModule } from '@willsoto/nestjs-prometheus';
