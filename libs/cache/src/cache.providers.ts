@@ -6,6 +6,7 @@ import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.co
 import { assertSingleCacheModule } from './cache-module.guard.js';
 import { CacheLifecycle } from './cache.lifecycle.js';
 import { CacheService } from './cache.service.js';
+import { ChangeFeedRunner } from './change-feed/change-feed.runner.js';
 import { CacheDecoratorsExplorer } from './decorators/cache-decorators.explorer.js';
 import { CacheHealthIndicator } from './health/cache-health.indicator.js';
 import { CacheWarmersRunner } from './warmers/cache-warmers.runner.js';
@@ -92,6 +93,7 @@ export const CACHE_PROVIDERS: Provider[] = [
   CacheHealthIndicator,
   CacheWarmersRunner,
   WriteBehindQueue,
+  ChangeFeedRunner,
 ];
 
 // NOTE: one line when Redis stops answering and one when it is back, never a line per failed call.

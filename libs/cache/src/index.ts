@@ -19,6 +19,7 @@ export { CacheDecoratorError } from './decorators/cache-operation.js';
 export type {
   BusOptions,
   CacheModuleAsyncOptions,
+  ChangeFeedOptions,
   CacheModuleOptions,
   L1Options,
   L2Options,
@@ -37,3 +38,7 @@ export { CacheSerializationError } from './serialization/serialization.error.js'
 export { CacheLoadTimeoutError } from './read-through/cache-load-timeout.error.js';
 export { CacheStats } from './stats/cache-stats.js';
 export type { CacheEntry, CacheLayer, CacheStore } from './stores/cache-entry.interface.js';
+export { OnTableChange } from './change-feed/on-table-change.decorator.js';
+export type { ChangeInvalidation, ChangedRow, TableChange, TableChangeHandler } from './change-feed/table-change.interface.js';
+export { ChangeFeedSetupError } from './change-feed/change-feed.setup.js';
+export type { ChangeFeedStats } from './change-feed/change-feed.stats.js';

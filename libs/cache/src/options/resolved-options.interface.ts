@@ -1,4 +1,4 @@
-import type { RedisConnectionOption } from './cache-options.interface.js';
+import type { ChangeFeedOptions, RedisConnectionOption } from './cache-options.interface.js';
 
 /** Options after validation: durations in milliseconds, defaults applied. */
 export interface ResolvedCacheOptions {
@@ -18,5 +18,8 @@ export interface ResolvedCacheOptions {
   bus: { redis: RedisConnectionOption | undefined; maxStaleness: number } | false;
   writeBehind:
     | { redis: RedisConnectionOption; delay: number; attempts: number; concurrency: number; flushOnShutdown: boolean }
+    | undefined;
+  changeFeed:
+    | { postgres: ChangeFeedOptions['postgres']; slot: string; publication: string; retryInterval: number; statusInterval: number; lagInterval: number }
     | undefined;
 }

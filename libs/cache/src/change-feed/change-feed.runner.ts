@@ -1,0 +1,156 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
+import type { Client } from 'pg';
+import { CACHE_OPTIONS } from '../cache.constants.js';
+import { CacheService } from '../cache.service.js';
+import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
+import { CacheStats } from '../stats/cache-stats.js';
+import { ChangeFeedSession } from './change-feed.session.js';
+import { prepareChangeFeed, slotLagBytes, type TableName } from './change-feed.setup.js';
+import { ChangeFeedStats } from './change-feed.stats.js';
+import { discoverTableHandlers } from './table-change.discovery.js';
+import { TableChangeDispatcher } from './table-change.dispatcher.js';
+import { loadPg, type PgModule } from './pg.loader.js';
+
+type FeedOptions = NonNullable<ResolvedCacheOptions['changeFeed']>;
+
+/** SQLSTATE `object_in_use`: the slot is held by another connection. */
+const SLOT_IN_USE = '55006';
+
+/**
+ * Runs the PostgreSQL change feed when `changeFeed` is configured (otherwise it does nothing, and `pg` is
+ * never loaded): prepares the database at bootstrap (a setup problem fails startup), then holds the slot
+ * or stands by, retrying every `retryInterval` until the slot is free, and reconnects after a lost
+ * connection. Polls the slot's lag for stats, metrics and health.
+ */
+@Injectable()
+export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ChangeFeed');
+  private readonly options: FeedOptions | undefined;
+  private dispatcher: TableChangeDispatcher | undefined;
+  private session: ChangeFeedSession | undefined;
+  private client: Client | undefined;
+  private loop: Promise<void> | undefined;
+  private lagTimer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | undefined;
+  private stopped = false;
+  /** The feed's counters; `undefined` when the feed is off. */
+  readonly stats: ChangeFeedStats | undefined;
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly cache: CacheService,
+    cacheStats: CacheStats,
+    @Inject(CACHE_OPTIONS) options: ResolvedCacheOptions,
+  ) {
+    this.options = options.changeFeed;
+    if (!this.options) return;
+    this.stats = new ChangeFeedStats();
+    cacheStats.changeFeed = this.stats;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const options = this.options;
+    if (!options || !this.stats) return;
+    const handlers = discoverTableHandlers(this.discovery);
+    if (handlers.size === 0) {
+      this.logger.warn('changeFeed is configured but no @OnTableChange handler was found; the feed is not started');
+      return;
+    }
+    const pg = await loadPg();
+    await withClient(pg, options.postgres, (client) => prepareChangeFeed(client, options.slot, options.publication, tableNames(handlers)));
+    this.dispatcher = new TableChangeDispatcher(handlers, this.cache, this.stats, this.logger);
+    this.loop = this.run(pg, options, this.dispatcher);
+    this.lagTimer = setInterval(() => void this.pollLag(pg, options), options.lagInterval);
+    this.lagTimer.unref();
+    void this.pollLag(pg, options);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.lagTimer);
+    this.dispatcher?.stop();
+    this.session?.stop();
+    this.wake?.();
+    await this.client?.end().catch(() => undefined);
+    await this.loop;
+  }
+
+  private async run(pg: PgModule, options: FeedOptions, dispatcher: TableChangeDispatcher): Promise<void> {
+    let standbyLogged = false;
+    while (!this.stopped) {
+      const error = await this.attempt(pg, options, dispatcher);
+      if (this.stopped) return;
+      const inUse = (error as { code?: string } | undefined)?.code === SLOT_IN_USE;
+      if (inUse && !standbyLogged) this.logger.log(`Slot ${options.slot} is held by another instance; standing by`);
+      if (!inUse) {
+        this.stats!.recordError('connection');
+        this.logger.warn(`Change feed connection lost (${error?.message ?? 'closed by the server'}); retrying every ${options.retryInterval}ms`);
+      }
+      standbyLogged = inUse;
+      await this.sleep(options.retryInterval);
+    }
+  }
+
+  /** One replication connection, from connect to its end; resolves with what ended it. */
+  private async attempt(pg: PgModule, options: FeedOptions, dispatcher: TableChangeDispatcher): Promise<Error | undefined> {
+    const client = new pg.Client({ ...connectionConfig(options.postgres), replication: 'database' } as ConstructorParameters<PgModule['Client']>[0]);
+    this.client = client;
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const session = new ChangeFeedSession(client, options, (changes) => dispatcher.deliver(changes));
+      this.session = session;
+      return await session.run(() => {
+        this.stats!.role = 'active';
+        this.logger.log(`Holding replication slot ${options.slot}: invalidating on changes of the published tables`);
+      });
+    } catch (error) {
+      return error as Error;
+    } finally {
+      this.stats!.role = 'standby';
+      this.session = undefined;
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private sleep(milliseconds: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, milliseconds);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private async pollLag(pg: PgModule, options: FeedOptions): Promise<void> {
+    try {
+      this.stats!.lagBytes = await withClient(pg, options.postgres, (client) => slotLagBytes(client, options.slot));
+    } catch {
+      this.stats!.recordError('lag_query');
+    }
+  }
+}
+
+async function withClient<T>(pg: PgModule, postgres: FeedOptions['postgres'], use: (client: Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(connectionConfig(postgres));
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return await use(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function connectionConfig(postgres: FeedOptions['postgres']): Record<string, unknown> {
+  return typeof postgres === 'string' ? { connectionString: postgres } : { ...postgres };
+}
+
+function tableNames(handlers: ReadonlyMap<string, unknown>): TableName[] {
+  return [...handlers.keys()].map((qualified) => {
+    const dot = qualified.indexOf('.');
+    return { schema: qualified.slice(0, dot), table: qualified.slice(dot + 1) };
+  });
+}
