@@ -35,6 +35,7 @@ interface Instance {
 
 let server: PostgresServerHandle;
 let db: pg.Client;
+let replicaServer: Promise<PostgresServerHandle>;
 const instances: Instance[] = [];
 
 async function startInstance(namespace: string, slot: string): Promise<Instance> {
@@ -64,10 +65,24 @@ function readProduct(cache: CacheService, id: number): Promise<number | null> {
 
 const holderOf = (pair: Instance[]): Instance | undefined => pair.find(({ app }) => app.get(CacheStats).changeFeed?.role === 'active');
 
-beforeAll(async () => {
-  server = await startPostgresServer();
+async function connectDb(): Promise<void> {
   db = new pg.Client({ connectionString: server.url });
+  db.on('error', () => undefined);
   await db.connect();
+}
+
+/** The runner's replication socket, destroyed as a crash would close it, and the runner kept from reconnecting. */
+function crashFeed({ runner }: Instance): void {
+  const internals = runner as unknown as { stopped: boolean; client: { connection: { stream: { destroy(): void } } } };
+  internals.stopped = true;
+  internals.client.connection.stream.destroy();
+}
+
+beforeAll(async () => {
+  replicaServer = startPostgresServer({ walLevel: 'replica' });
+  replicaServer.catch(() => undefined);
+  server = await startPostgresServer();
+  await connectDb();
   await db.query('CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL, price int NOT NULL)');
   await db.query('CREATE TABLE categories (id int PRIMARY KEY, name text NOT NULL)');
   await db.query("INSERT INTO products SELECT g, 'p' || g, 100 FROM generate_series(1, 50) g");
@@ -77,6 +92,7 @@ afterAll(async () => {
   await closeAll();
   await db?.end();
   await server?.stop();
+  await (await replicaServer.catch(() => undefined))?.stop();
 }, 30_000);
 
 afterEach(closeAll);
@@ -92,7 +108,7 @@ describe('PostgreSQL change feed', () => {
     for (const { cache } of pair) await waitFor(async () => (await readProduct(cache, 1)) === 101, { timeout: 10_000 });
 
     const latencies: number[] = [];
-    for (let round = 0; round < 200; round += 1) {
+    for (let round = 0; round < 500; round += 1) {
       const price = 1_000 + round;
       await db.query('UPDATE products SET price = $1 WHERE id = 2', [price]);
       const committed = performance.now();
@@ -103,4 +119,113 @@ describe('PostgreSQL change feed', () => {
     const quantile = (q: number): string => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(1);
     console.log(`change feed COMMIT → fresh read on both instances over ${latencies.length} updates: p50 ${quantile(0.5)}ms, p99 ${quantile(0.99)}ms`);
   }, 60_000);
+
+  it('delivers insert, update (also of the key) and delete', async () => {
+    const instance = await startInstance(uniqueNamespace('cdc'), 'feed_ops');
+    await waitFor(() => holderOf([instance]) !== undefined, { timeout: 10_000 });
+    const { cache } = instance;
+    expect(await readProduct(cache, 100)).toBeNull();
+    expect(await readProduct(cache, 101)).toBeNull();
+
+    await db.query("INSERT INTO products VALUES (100, 'new', 7)");
+    await waitFor(async () => (await readProduct(cache, 100)) === 7, { timeout: 10_000 });
+    await db.query('UPDATE products SET id = 101, price = 8 WHERE id = 100');
+    await waitFor(async () => (await readProduct(cache, 101)) === 8 && (await readProduct(cache, 100)) === null, { timeout: 10_000 });
+    await db.query('DELETE FROM products WHERE id = 101');
+    await waitFor(async () => (await readProduct(cache, 101)) === null, { timeout: 10_000 });
+
+    const changes = instance.handler.seen.map(({ operation, key, previousKey, row }) => ({ operation, key, previousKey, price: row?.price }));
+    expect(changes).toEqual([
+      { operation: 'insert', key: { id: '100' }, previousKey: undefined, price: '7' },
+      { operation: 'update', key: { id: '101' }, previousKey: { id: '100' }, price: '8' },
+      { operation: 'delete', key: { id: '101' }, previousKey: undefined, price: undefined },
+    ]);
+  }, 30_000);
+
+  it('a multi-row, multi-table transaction invalidates all of it; a rolled-back one invalidates nothing', async () => {
+    const instance = await startInstance(uniqueNamespace('cdc'), 'feed_tx');
+    await waitFor(() => holderOf([instance]) !== undefined, { timeout: 10_000 });
+    const { cache } = instance;
+    await db.query("INSERT INTO categories VALUES (1, 'tools')");
+    for (let id = 10; id <= 20; id += 1) await readProduct(cache, id);
+    await readProduct(cache, 30);
+    await cache.set('category-page:1', 'old page', { tags: ['category:1'] });
+
+    await db.query('BEGIN');
+    await db.query('UPDATE products SET price = 555 WHERE id BETWEEN 10 AND 20');
+    await db.query("UPDATE categories SET name = 'hand tools' WHERE id = 1");
+    await db.query('COMMIT');
+    await waitFor(async () => (await cache.get('category-page:1')) === undefined, { timeout: 10_000 });
+    for (let id = 10; id <= 20; id += 1) expect(await readProduct(cache, id)).toBe(555);
+
+    await db.query('BEGIN');
+    await db.query('UPDATE products SET price = 999 WHERE id = 30');
+    await db.query('ROLLBACK');
+    await db.query('UPDATE products SET price = 31 WHERE id = 31');
+    await waitFor(() => instance.handler.seen.some(({ key }) => key.id === '31'), { timeout: 10_000 });
+    expect(instance.handler.seen.filter(({ key }) => key.id === '30')).toEqual([]);
+    expect(cache.peekFresh('product:30')).toBeDefined();
+  }, 30_000);
+
+  it('the standby takes over when the holder dies while changes keep coming, and no change is lost', async () => {
+    const namespace = uniqueNamespace('cdc');
+    const pair = [await startInstance(namespace, 'feed_takeover'), await startInstance(namespace, 'feed_takeover')];
+    await waitFor(() => holderOf(pair) !== undefined, { timeout: 10_000 });
+    const holder = holderOf(pair)!;
+    const standby = pair.find((instance) => instance !== holder)!;
+    for (let id = 1; id <= 50; id += 1) await readProduct(standby.cache, id);
+
+    let writing = true;
+    const writer = (async () => {
+      for (let round = 0; writing; round += 1) await db.query('UPDATE products SET price = price + 1 WHERE id = $1', [1 + (round % 50)]);
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const crashedAt = performance.now();
+    crashFeed(holder);
+    await waitFor(() => holderOf([standby]) !== undefined, { timeout: 20_000, interval: 5 });
+    const takeover = performance.now() - crashedAt;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    writing = false;
+    await writer;
+
+    const { rows } = await db.query<{ id: number; price: number }>('SELECT id, price FROM products WHERE id <= 50');
+    for (const { id, price } of rows) await waitFor(async () => (await readProduct(standby.cache, id)) === price, { timeout: 10_000 });
+    console.log(`change feed takeover after the holder died: ${takeover.toFixed(0)}ms (retryInterval 200ms)`);
+  }, 60_000);
+
+  it('PostgreSQL restarted mid-stream: the feed reconnects and resumes', async () => {
+    const instance = await startInstance(uniqueNamespace('cdc'), 'feed_restart');
+    await waitFor(() => holderOf([instance]) !== undefined, { timeout: 10_000 });
+    const { cache } = instance;
+    for (let id = 1; id <= 10; id += 1) await readProduct(cache, id);
+
+    for (let id = 1; id <= 5; id += 1) await db.query('UPDATE products SET price = price + 10 WHERE id = $1', [id]);
+    await db.end();
+    await server.restart();
+    await connectDb();
+    for (let id = 6; id <= 10; id += 1) await db.query('UPDATE products SET price = price + 10 WHERE id = $1', [id]);
+
+    const { rows } = await db.query<{ id: number; price: number }>('SELECT id, price FROM products WHERE id <= 10');
+    for (const { id, price } of rows) await waitFor(async () => (await readProduct(cache, id)) === price, { timeout: 20_000 });
+    expect(instance.app.get(CacheStats).changeFeed?.errors.get('connection')).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('startup against wal_level = replica fails with a clear message', async () => {
+    const replica = await replicaServer;
+    const options: CacheModuleOptions = {
+      namespace: uniqueNamespace('cdc'),
+      changeFeed: { postgres: replica.url, slot: 'feed_replica', publication: 'cache_feed' },
+    };
+    const moduleRef = await Test.createTestingModule({ imports: [CacheModule.forRoot(options)], providers: [ProductInvalidation] }).compile();
+    await expect(moduleRef.init()).rejects.toThrow(/wal_level = replica; logical replication needs wal_level = logical/);
+    await moduleRef.close();
+  }, 30_000);
+
+  it('is off by default', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [CacheModule.forRoot({ namespace: uniqueNamespace('cdc') })], providers: [ProductInvalidation] }).compile();
+    const app = await moduleRef.init();
+    expect(app.get(CacheStats).changeFeed).toBeUndefined();
+    expect(app.get(CacheStats).snapshot()).not.toHaveProperty('changeFeed');
+    await app.close();
+  });
 });
