@@ -3,6 +3,7 @@ import { DiscoveryService } from '@nestjs/core';
 import type { Client } from 'pg';
 import { CACHE_OPTIONS } from '../cache.constants.js';
 import { CacheService } from '../cache.service.js';
+import { INVALIDATION_BUS, type InvalidationBus } from '../invalidation/invalidation-bus.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
 import { CacheStats } from '../stats/cache-stats.js';
 import { ChangeFeedSession } from './change-feed.session.js';
@@ -40,6 +41,7 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly cache: CacheService,
+    @Inject(INVALIDATION_BUS) private readonly bus: InvalidationBus,
     cacheStats: CacheStats,
     @Inject(CACHE_OPTIONS) options: ResolvedCacheOptions,
   ) {
@@ -59,7 +61,7 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
     }
     const pg = await loadPg();
     await withClient(pg, options.postgres, (client) => prepareChangeFeed(client, options.slot, options.publication, tableNames(handlers)));
-    this.dispatcher = new TableChangeDispatcher(handlers, this.cache, this.stats, this.logger);
+    this.dispatcher = new TableChangeDispatcher(handlers, this.cache, this.bus, this.stats, this.logger);
     this.loop = this.run(pg, options, this.dispatcher);
     this.lagTimer = setInterval(() => void this.pollLag(pg, options), options.lagInterval);
     this.lagTimer.unref();

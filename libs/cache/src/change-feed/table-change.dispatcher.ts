@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { CacheService } from '../cache.service.js';
+import type { InvalidationBus } from '../invalidation/invalidation-bus.js';
 import type { ChangeFeedStats } from './change-feed.stats.js';
 import type { ChangeInvalidation, TableChange, TableChangeHandler } from './table-change.interface.js';
 
@@ -14,8 +15,8 @@ const REDIS_POLL_INTERVAL = 50;
 
 /**
  * Runs the handlers of a committed transaction's changes, in order, and invalidates what they return in
- * one go; resolves only once those invalidations reached Redis (none is waiting for a retry), which is
- * when the feed may confirm the transaction.
+ * one go; resolves only once those invalidations reached Redis (none is waiting for a retry) and were
+ * published to the other instances, which is when the feed may confirm the transaction.
  */
 export class TableChangeDispatcher {
   private stopped = false;
@@ -24,6 +25,7 @@ export class TableChangeDispatcher {
     /** Handlers by qualified table name (`public.products`). */
     private readonly handlers: ReadonlyMap<string, readonly BoundTableHandler[]>,
     private readonly cache: CacheService,
+    private readonly bus: InvalidationBus,
     private readonly stats: ChangeFeedStats,
     private readonly logger: Logger,
   ) {}
@@ -66,7 +68,7 @@ export class TableChangeDispatcher {
       this.logger.error(`@OnTableChange handlers returned an invalid key or tag (${String(error)}); clearing the namespace`);
       await this.cache.clear();
     }
-    while (this.cache.hasPendingInvalidations) {
+    while (this.cache.hasPendingInvalidations || !((await this.bus.publishQueued?.()) ?? true)) {
       if (this.stopped) throw new Error('change feed stopped before its invalidations reached Redis');
       await new Promise((resolve) => setTimeout(resolve, REDIS_POLL_INTERVAL));
     }
