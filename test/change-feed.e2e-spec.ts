@@ -4,6 +4,7 @@ import { Test } from '@nestjs/testing';
 import { CacheModule, CacheService, CacheStats, OnTableChange, type CacheModuleOptions, type TableChange } from 'nestjs-tiered-cache';
 import pg from 'pg';
 import { ChangeFeedRunner } from '../libs/cache/src/change-feed/change-feed.runner.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
 import { startPostgresServer, type PostgresServerHandle } from './support/postgres-server.js';
 import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
 
@@ -38,10 +39,10 @@ let db: pg.Client;
 let replicaServer: Promise<PostgresServerHandle>;
 const instances: Instance[] = [];
 
-async function startInstance(namespace: string, slot: string): Promise<Instance> {
+async function startInstance(namespace: string, slot: string, redis = redisUrl()): Promise<Instance> {
   const options: CacheModuleOptions = {
     namespace,
-    l2: { redis: redisUrl() },
+    l2: { redis },
     changeFeed: { postgres: server.url, slot, publication: 'cache_feed', retryInterval: '200ms', statusInterval: '1s', lagInterval: '500ms' },
   };
   const moduleRef = await Test.createTestingModule({ imports: [CacheModule.forRoot(options)], providers: [ProductInvalidation] }).compile();
@@ -166,6 +167,34 @@ describe('PostgreSQL change feed', () => {
     expect(instance.handler.seen.filter(({ key }) => key.id === '30')).toEqual([]);
     expect(cache.peekFresh('product:30')).toBeDefined();
   }, 30_000);
+
+  it('confirms a transaction to PostgreSQL only once its invalidations reached Redis', async () => {
+    const proxy = await startTcpProxy(Number(new URL(redisUrl()).port));
+    try {
+      const instance = await startInstance(uniqueNamespace('cdc'), 'feed_confirm', proxy.url);
+      await waitFor(() => holderOf([instance]) !== undefined, { timeout: 10_000 });
+      await readProduct(instance.cache, 40);
+      const confirmed = async (): Promise<string> =>
+        (await db.query<{ lsn: string }>("SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = 'feed_confirm'")).rows[0].lsn;
+      const ahead = async (lsn: string, of: string): Promise<boolean> =>
+        (await db.query<{ ahead: boolean }>('SELECT $1::pg_lsn > $2::pg_lsn AS ahead', [lsn, of])).rows[0].ahead;
+
+      proxy.cut();
+      await db.query('UPDATE products SET price = 4040 WHERE id = 40');
+      const afterCommit = (await db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
+      await waitFor(() => instance.handler.seen.some(({ key }) => key.id === '40'), { timeout: 10_000 });
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      const duringOutage = await confirmed();
+      expect(await ahead(afterCommit, duringOutage)).toBe(true);
+
+      proxy.restore();
+      await waitFor(async () => await ahead(await confirmed(), duringOutage), { timeout: 15_000, interval: 100 });
+      expect(await readProduct(instance.cache, 40)).toBe(4040);
+    } finally {
+      await closeAll();
+      await proxy.close();
+    }
+  }, 40_000);
 
   it('the standby takes over when the holder dies while changes keep coming, and no change is lost', async () => {
     const namespace = uniqueNamespace('cdc');
