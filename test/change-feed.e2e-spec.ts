@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { CacheModule, CacheService, CacheStats, OnTableChange, type CacheModuleOptions, type TableChange } from 'nestjs-tiered-cache';
+import { CacheHealthIndicator, CacheModule, CacheService, CacheStats, OnTableChange, type CacheModuleOptions, type TableChange } from 'nestjs-tiered-cache';
 import pg from 'pg';
+import { Registry } from 'prom-client';
+import { CacheMetricsCollector } from '../libs/cache/src/metrics/cache-metrics.collector.js';
 import { ChangeFeedRunner } from '../libs/cache/src/change-feed/change-feed.runner.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
 import { startPostgresServer, type PostgresServerHandle } from './support/postgres-server.js';
@@ -119,6 +121,19 @@ describe('PostgreSQL change feed', () => {
     latencies.sort((a, b) => a - b);
     const quantile = (q: number): string => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(1);
     console.log(`change feed COMMIT → fresh read on both instances over ${latencies.length} updates: p50 ${quantile(0.5)}ms, p99 ${quantile(0.99)}ms`);
+
+    const holder = holderOf(pair)!;
+    const stats = holder.app.get(CacheStats);
+    await waitFor(() => stats.changeFeed?.lagBytes !== undefined, { timeout: 10_000 });
+    expect(stats.snapshot()).toMatchObject({ changeFeed: { role: 'active', changes: 501, transactions: 501, invalidations: 501 } });
+    const health = await holder.app.get(CacheHealthIndicator).isHealthy('cache');
+    expect(health.cache).toMatchObject({ status: 'up', changeFeed: { role: 'active', lagBytes: expect.any(Number) } });
+    const registry = new Registry();
+    new CacheMetricsCollector(registry).add(namespace, stats);
+    const metrics = await registry.metrics();
+    expect(metrics).toContain(`cache_change_feed_changes_total{namespace="${namespace}"} 501`);
+    expect(metrics).toMatch(new RegExp(`cache_change_feed_lag_bytes\\{namespace="${namespace}"\\} \\d+`));
+    expect(metrics).toContain(`cache_change_feed_active{namespace="${namespace}"} 1`);
   }, 60_000);
 
   it('delivers insert, update (also of the key) and delete', async () => {
