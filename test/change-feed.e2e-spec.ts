@@ -3,6 +3,8 @@ import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { CacheHealthIndicator, CacheModule, CacheService, CacheStats, OnTableChange, type CacheModuleOptions, type TableChange } from 'nestjs-tiered-cache';
 import pg from 'pg';
+import request from 'supertest';
+import { DemoModule } from '../apps/demo/src/app.module.js';
 import { Registry } from 'prom-client';
 import { CacheMetricsCollector } from '../libs/cache/src/metrics/cache-metrics.collector.js';
 import { ChangeFeedRunner } from '../libs/cache/src/change-feed/change-feed.runner.js';
@@ -272,4 +274,25 @@ describe('PostgreSQL change feed', () => {
     expect(app.get(CacheStats).snapshot()).not.toHaveProperty('changeFeed');
     await app.close();
   });
+
+  it('the demo: an UPDATE by plain SQL is what the next GET /products/:id returns', async () => {
+    await db.query('CREATE DATABASE demo');
+    const databaseUrl = server.url.replace(/\/postgres$/, '/demo');
+    const config = { port: 0, redisUrl: redisUrl(), databaseUrl, namespace: uniqueNamespace('demo'), seedCount: 20, changeFeed: true };
+    const moduleRef = await Test.createTestingModule({ imports: [DemoModule.forRoot(config)] }).compile();
+    const app = moduleRef.createNestApplication({ logger: ['error'] });
+    await app.init();
+    const demoDb = new pg.Client({ connectionString: databaseUrl });
+    try {
+      await demoDb.connect();
+      const http = app.getHttpServer();
+      await waitFor(() => app.get(CacheStats).changeFeed?.role === 'active', { timeout: 10_000 });
+      expect((await request(http).get('/products/13').expect(200)).body.price).not.toBe(12.34);
+      await demoDb.query('UPDATE products SET price = 12.34 WHERE id = 13');
+      await waitFor(async () => (await request(http).get('/products/13')).body.price === 12.34, { timeout: 10_000 });
+    } finally {
+      await demoDb.end();
+      await app.close();
+    }
+  }, 30_000);
 });
