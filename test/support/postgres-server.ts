@@ -16,9 +16,18 @@ export interface PostgresServerHandle {
   stop(): Promise<void>;
 }
 
-const started = new Set<ChildProcess>();
+/** Running servers: the launching child and the data directory holding the postmaster's pid. */
+const started = new Map<ChildProcess, string>();
 process.once('exit', () => {
-  for (const child of started) child.kill('SIGKILL');
+  for (const [child, data] of started) {
+    try {
+      const postmaster = postmasterPid(data);
+      if (postmaster !== undefined) process.kill(postmaster, 'SIGQUIT');
+    } catch {
+      // already gone
+    }
+    child.kill('SIGKILL');
+  }
 });
 
 const bindir = (): string => {
@@ -77,7 +86,7 @@ export async function startPostgresServer(options: { walLevel?: 'logical' | 'rep
 async function launch(postgres: string, args: string[], port: number, data: string): Promise<ChildProcess> {
   const [command, commandArgs] = asServerUser(postgres, args);
   const child = spawn(command, commandArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
-  started.add(child);
+  started.set(child, data);
   child.once('exit', () => started.delete(child));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
