@@ -127,6 +127,7 @@ describe('PostgreSQL change feed', () => {
     const holder = holderOf(pair)!;
     const stats = holder.app.get(CacheStats);
     await waitFor(() => stats.changeFeed?.lagBytes !== undefined, { timeout: 10_000 });
+    expect(stats.changeFeed?.lagSeconds).toBeLessThan(60);
     expect(stats.snapshot()).toMatchObject({ changeFeed: { role: 'active', changes: 501, transactions: 501, invalidations: 501 } });
     const health = await holder.app.get(CacheHealthIndicator).isHealthy('cache');
     expect(health.cache).toMatchObject({ status: 'up', changeFeed: { role: 'active', lagBytes: expect.any(Number) } });
@@ -255,6 +256,26 @@ describe('PostgreSQL change feed', () => {
     for (const { id, price } of rows) await waitFor(async () => (await readProduct(cache, id)) === price, { timeout: 20_000 });
     expect(instance.app.get(CacheStats).changeFeed?.errors.get('connection')).toBeGreaterThan(0);
   }, 60_000);
+
+  it('a slot dropped under the feed is recreated and the namespace cleared', async () => {
+    const instance = await startInstance(uniqueNamespace('cdc'), 'feed_dropped');
+    await waitFor(() => holderOf([instance]) !== undefined, { timeout: 10_000 });
+    const { cache } = instance;
+    await readProduct(cache, 45);
+    await cache.set('unrelated', 'cached before the slot was lost');
+
+    const dropSlot = async (): Promise<boolean> => {
+      await db.query("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'feed_dropped' AND active_pid IS NOT NULL");
+      return db.query("SELECT pg_drop_replication_slot('feed_dropped')").then(() => true, () => false);
+    };
+    await waitFor(dropSlot, { timeout: 10_000, interval: 10 });
+    await db.query('UPDATE products SET price = 4545 WHERE id = 45');
+
+    await waitFor(async () => (await readProduct(cache, 45)) === 4545, { timeout: 10_000 });
+    await waitFor(async () => (await cache.get('unrelated')) === undefined, { timeout: 10_000 });
+    expect(instance.app.get(CacheStats).changeFeed?.errors.get('slot_lost')).toBe(1);
+    await waitFor(() => holderOf([instance]) !== undefined, { timeout: 10_000 });
+  }, 30_000);
 
   it('startup against wal_level = replica fails with a clear message', async () => {
     const replica = await replicaServer;

@@ -7,7 +7,7 @@ import { INVALIDATION_BUS, type InvalidationBus } from '../invalidation/invalida
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
 import { CacheStats } from '../stats/cache-stats.js';
 import { ChangeFeedSession } from './change-feed.session.js';
-import { prepareChangeFeed, slotLagBytes, type TableName } from './change-feed.setup.js';
+import { prepareChangeFeed, slotLag, type TableName } from './change-feed.setup.js';
 import { ChangeFeedStats } from './change-feed.stats.js';
 import { discoverTableHandlers } from './table-change.discovery.js';
 import { TableChangeDispatcher } from './table-change.dispatcher.js';
@@ -17,6 +17,8 @@ type FeedOptions = NonNullable<ResolvedCacheOptions['changeFeed']>;
 
 /** SQLSTATE `object_in_use`: the slot is held by another connection. */
 const SLOT_IN_USE = '55006';
+/** SQLSTATE `undefined_object`: the slot does not exist (dropped while the feed ran). */
+const SLOT_MISSING = '42704';
 
 /**
  * Runs the PostgreSQL change feed when `changeFeed` is configured (otherwise it does nothing, and `pg` is
@@ -60,9 +62,11 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
       return;
     }
     const pg = await loadPg();
-    await withClient(pg, options.postgres, (client) => prepareChangeFeed(client, options.slot, options.publication, tableNames(handlers)));
+    const tables = tableNames(handlers);
+    const prepare = (): Promise<void> => withClient(pg, options.postgres, (client) => prepareChangeFeed(client, options.slot, options.publication, tables));
+    await prepare();
     this.dispatcher = new TableChangeDispatcher(handlers, this.cache, this.bus, this.stats, this.logger);
-    this.loop = this.run(pg, options, this.dispatcher);
+    this.loop = this.run(pg, options, this.dispatcher, prepare);
     this.lagTimer = setInterval(() => void this.pollLag(pg, options), options.lagInterval);
     this.lagTimer.unref();
     void this.pollLag(pg, options);
@@ -78,20 +82,37 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
     await this.loop;
   }
 
-  private async run(pg: PgModule, options: FeedOptions, dispatcher: TableChangeDispatcher): Promise<void> {
+  private async run(pg: PgModule, options: FeedOptions, dispatcher: TableChangeDispatcher, prepare: () => Promise<void>): Promise<void> {
     let standbyLogged = false;
     while (!this.stopped) {
       const error = await this.attempt(pg, options, dispatcher);
       if (this.stopped) return;
-      const inUse = (error as { code?: string } | undefined)?.code === SLOT_IN_USE;
-      if (inUse && !standbyLogged) this.logger.log(`Slot ${options.slot} is held by another instance; standing by`);
-      if (!inUse) {
+      const code = (error as { code?: string } | undefined)?.code;
+      if (code === SLOT_IN_USE && !standbyLogged) this.logger.log(`Slot ${options.slot} is held by another instance; standing by`);
+      standbyLogged = code === SLOT_IN_USE;
+      if (code === SLOT_MISSING) {
+        await this.recreateSlot(options.slot, prepare);
+        continue;
+      }
+      if (code !== SLOT_IN_USE) {
         this.stats!.recordError('connection');
         this.logger.warn(`Change feed connection lost (${error?.message ?? 'closed by the server'}); retrying every ${options.retryInterval}ms`);
       }
-      standbyLogged = inUse;
       await this.sleep(options.retryInterval);
     }
+  }
+
+  // NOTE: the changes made while the slot was missing are unknown: a full clear is the only safe answer.
+  private async recreateSlot(slot: string, prepare: () => Promise<void>): Promise<void> {
+    this.stats!.recordError('slot_lost');
+    try {
+      await prepare();
+    } catch (error) {
+      this.logger.error(`Replication slot ${slot} is gone and could not be recreated: ${(error as Error).message}`);
+      return this.sleep(this.options!.retryInterval);
+    }
+    this.logger.warn(`Replication slot ${slot} was dropped; recreated it and cleared the cache namespace (changes in between are unknown)`);
+    await this.cache.clear();
   }
 
   /** One replication connection, from connect to its end; resolves with what ended it. */
@@ -128,7 +149,8 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
 
   private async pollLag(pg: PgModule, options: FeedOptions): Promise<void> {
     try {
-      this.stats!.lagBytes = await withClient(pg, options.postgres, (client) => slotLagBytes(client, options.slot));
+      const lag = await withClient(pg, options.postgres, (client) => slotLag(client, options.slot));
+      if (lag) this.stats!.recordLag(lag.bytes, lag.confirmed);
     } catch {
       this.stats!.recordError('lag_query');
     }

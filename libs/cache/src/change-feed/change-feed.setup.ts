@@ -86,14 +86,15 @@ async function ignoreDuplicate(statement: Promise<unknown>, what: string): Promi
   }
 }
 
-/** Bytes of WAL the slot keeps: written since its confirmed position; `undefined` if the slot is gone. */
-export async function slotLagBytes(client: Client, slot: string): Promise<number | undefined> {
-  const { rows } = await client.query<{ lag: string | null }>(
-    'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::text AS lag FROM pg_replication_slots WHERE slot_name = $1',
+/** The slot's lag: WAL bytes written since its confirmed position, and that position; `undefined` if the slot is gone. */
+export async function slotLag(client: Client, slot: string): Promise<{ bytes: number; confirmed: string } | undefined> {
+  const { rows } = await client.query<{ lag: string | null; confirmed: string | null }>(
+    `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::text AS lag, confirmed_flush_lsn::text AS confirmed
+       FROM pg_replication_slots WHERE slot_name = $1`,
     [slot],
   );
-  const lag = rows[0]?.lag;
-  return lag === undefined || lag === null ? undefined : Number(lag);
+  const { lag, confirmed } = rows[0] ?? {};
+  return lag === undefined || lag === null || !confirmed ? undefined : { bytes: Number(lag), confirmed };
 }
 
 function quote(identifier: string): string {

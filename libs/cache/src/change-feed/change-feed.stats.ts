@@ -10,11 +10,25 @@ export class ChangeFeedStats {
   invalidations = 0;
   /** Bytes of WAL the slot retains (polled); `undefined` until known. */
   lagBytes: number | undefined;
-  /** Errors by kind: `connection`, `handler`, `stream`, `lag_query`. */
+  /** Seconds the slot's confirmed position has not moved while it had lag (polled); `0` when caught up. */
+  lagSeconds = 0;
+  /** Errors by kind: `connection`, `handler`, `lag_query`, `slot_lost`. */
   readonly errors = new Map<string, number>();
+  private confirmed: string | undefined;
+  private confirmedMovedAt = 0;
 
-  recordError(kind: 'connection' | 'handler' | 'stream' | 'lag_query'): void {
+  recordError(kind: 'connection' | 'handler' | 'lag_query' | 'slot_lost'): void {
     this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
+  }
+
+  /** Records a lag measurement: `confirmed` is the slot's confirmed position. */
+  recordLag(bytes: number, confirmed: string, now = Date.now()): void {
+    if (confirmed !== this.confirmed || bytes === 0) {
+      this.confirmed = confirmed;
+      this.confirmedMovedAt = now;
+    }
+    this.lagBytes = bytes;
+    this.lagSeconds = (now - this.confirmedMovedAt) / 1_000;
   }
 
   snapshot(): Record<string, unknown> {
@@ -24,6 +38,7 @@ export class ChangeFeedStats {
       transactions: this.transactions,
       invalidations: this.invalidations,
       lagBytes: this.lagBytes,
+      lagSeconds: this.lagSeconds,
       errors: Object.fromEntries(this.errors),
     };
   }

@@ -164,6 +164,7 @@ export class CacheMetricsCollector {
       [...(stats.changeFeed?.errors ?? [])].map(([kind, count]) => [{ kind }, count]),
     );
     this.gauge(registers, 'cache_change_feed_lag_bytes', 'WAL bytes the replication slot retains past its confirmed position.', [], feed((f) => f.lagBytes));
+    this.gauge(registers, 'cache_change_feed_lag_seconds', "Seconds the slot's confirmed position has not moved while it had lag.", [], feed((f) => f.lagSeconds));
     this.gauge(registers, 'cache_change_feed_active', '1 on the instance holding the replication slot, 0 on a standby.', [], feed((f) => (f.role === 'active' ? 1 : 0)));
   }
 
