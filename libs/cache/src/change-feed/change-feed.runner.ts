@@ -37,6 +37,7 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
   private lagTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
   private stopped = false;
+  private problem: 'standby' | 'lost' | undefined;
   /** The feed's counters; `undefined` when the feed is off. */
   readonly stats: ChangeFeedStats | undefined;
 
@@ -83,23 +84,26 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
   }
 
   private async run(pg: PgModule, options: FeedOptions, dispatcher: TableChangeDispatcher, prepare: () => Promise<void>): Promise<void> {
-    let standbyLogged = false;
     while (!this.stopped) {
       const error = await this.attempt(pg, options, dispatcher);
       if (this.stopped) return;
       const code = (error as { code?: string } | undefined)?.code;
-      if (code === SLOT_IN_USE && !standbyLogged) this.logger.log(`Slot ${options.slot} is held by another instance; standing by`);
-      standbyLogged = code === SLOT_IN_USE;
       if (code === SLOT_MISSING) {
         await this.recreateSlot(options.slot, prepare);
         continue;
       }
-      if (code !== SLOT_IN_USE) {
-        this.stats!.recordError('connection');
-        this.logger.warn(`Change feed connection lost (${error?.message ?? 'closed by the server'}); retrying every ${options.retryInterval}ms`);
-      }
+      const problem = code === SLOT_IN_USE ? 'standby' : 'lost';
+      if (problem === 'lost') this.stats!.recordError('connection');
+      if (problem !== this.problem) this.logProblem(problem, options, error);
+      this.problem = problem;
       await this.sleep(options.retryInterval);
     }
+  }
+
+  // NOTE: one line when the state changes, not one per retry.
+  private logProblem(problem: 'standby' | 'lost', options: FeedOptions, error: Error | undefined): void {
+    if (problem === 'standby') return this.logger.log(`Slot ${options.slot} is held by another instance; standing by`);
+    this.logger.warn(`Change feed connection lost (${error?.message ?? 'closed by the server'}); retrying every ${options.retryInterval}ms`);
   }
 
   // NOTE: the changes made while the slot was missing are unknown: a full clear is the only safe answer.
@@ -126,6 +130,7 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
       this.session = session;
       return await session.run(() => {
         this.stats!.role = 'active';
+        this.problem = undefined;
         this.logger.log(`Holding replication slot ${options.slot}: invalidating on changes of the published tables`);
       });
     } catch (error) {
