@@ -126,7 +126,7 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
     client.on('error', () => undefined);
     try {
       await client.connect();
-      const session = new ChangeFeedSession(client, options, (changes) => dispatcher.deliver(changes));
+      const session = new ChangeFeedSession(client, options, (changes, overflowed) => dispatcher.deliver(changes, overflowed));
       this.session = session;
       return await session.run(() => {
         this.stats!.role = 'active';

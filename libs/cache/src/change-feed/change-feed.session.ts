@@ -6,8 +6,14 @@ import { ReplicationStream } from './replication.stream.js';
 import type { TableChange } from './table-change.interface.js';
 import { tableChangesOf } from './table-change.mapper.js';
 
-/** Delivers one committed transaction's changes; resolves once their invalidations reached Redis. */
-export type DeliverTransaction = (changes: TableChange[]) => Promise<void>;
+/**
+ * Delivers one committed transaction's changes (none kept when it had more than
+ * {@link MAX_CHANGES_PER_TRANSACTION}: `overflowed`); resolves once their invalidations reached Redis.
+ */
+export type DeliverTransaction = (changes: TableChange[], overflowed: boolean) => Promise<void>;
+
+/** Changes of one transaction held in memory; past it the transaction is delivered as "too large". */
+export const MAX_CHANGES_PER_TRANSACTION = 100_000;
 
 /** Transactions received but not yet delivered above which the socket is paused. */
 const HIGH_WATER = 1_000;
@@ -21,7 +27,7 @@ const LOW_WATER = 100;
 export class ChangeFeedSession {
   private readonly reader = new PgOutputReader();
   private readonly stream: ReplicationStream;
-  private open: { committedAt: Date; changes: TableChange[] } | undefined;
+  private open: { committedAt: Date; changes: TableChange[]; overflowed: boolean } | undefined;
   private delivering: Promise<void> = Promise.resolve();
   private queued = 0;
   private confirmed: Lsn = 0n;
@@ -86,20 +92,25 @@ export class ChangeFeedSession {
   private onMessage(data: Buffer): void {
     const message = this.reader.read(data);
     if (message.tag === 'begin') {
-      this.open = { committedAt: postgresTimestamp(message.committedAt), changes: [] };
+      this.open = { committedAt: postgresTimestamp(message.committedAt), changes: [], overflowed: false };
       return;
     }
     if (message.tag === 'commit') return this.enqueue(message.endLsn);
-    if (this.open) this.open.changes.push(...tableChangesOf(message, this.open.committedAt));
+    const open = this.open;
+    if (!open || open.overflowed) return;
+    open.changes.push(...tableChangesOf(message, open.committedAt));
+    if (open.changes.length <= MAX_CHANGES_PER_TRANSACTION) return;
+    open.overflowed = true;
+    open.changes = [];
   }
 
   private enqueue(endLsn: Lsn): void {
-    const changes = this.open?.changes ?? [];
+    const { changes = [], overflowed = false } = this.open ?? {};
     this.open = undefined;
     this.queued += 1;
     if (this.queued === HIGH_WATER) this.client.connection.stream.pause();
     this.delivering = this.delivering
-      .then(() => (this.ended ? undefined : this.deliver(changes)))
+      .then(() => (this.ended ? undefined : this.deliver(changes, overflowed)))
       .then(
         () => {
           this.queued -= 1;

@@ -37,7 +37,7 @@ function dispatcherWith(handlers: Record<string, BoundTableHandler['handle'][]>,
   const cache = new RecordingCache();
   const stats = new ChangeFeedStats();
   const bound = new Map(Object.entries(handlers).map(([table, list]) => [table, list.map((handle, index) => ({ name: `Handler.h${index}`, handle }))]));
-  const logger = { error: () => undefined } as unknown as Logger;
+  const logger = { error: () => undefined, warn: () => undefined } as unknown as Logger;
   const dispatcher = new TableChangeDispatcher(bound, cache as unknown as CacheService, bus as InvalidationBus, stats, logger);
   return { cache, stats, dispatcher };
 }
@@ -53,7 +53,7 @@ describe('TableChangeDispatcher', () => {
     expect(stats.snapshot()).toMatchObject({ changes: 5, transactions: 1, invalidations: 4 });
   });
 
-  it('clears the namespace when a handler throws or returns an invalid key', async () => {
+  it('clears the namespace when a handler throws or returns an invalid key, or the transaction was too large to hold', async () => {
     const throwing = dispatcherWith({ 'public.products': [() => ({ keys: ['product:1'] }), () => Promise.reject(new Error('bug'))] });
     await throwing.dispatcher.deliver([change('1')]);
     expect(throwing.cache.calls).toEqual(['clear']);
@@ -62,6 +62,10 @@ describe('TableChangeDispatcher', () => {
     const invalid = dispatcherWith({ 'public.products': [() => ({ keys: [''] })] });
     await invalid.dispatcher.deliver([change('1')]);
     expect(invalid.cache.calls).toEqual(['clear']);
+
+    const tooLarge = dispatcherWith({ 'public.products': [() => ({ keys: ['product:1'] })] });
+    await tooLarge.dispatcher.deliver([], true);
+    expect(tooLarge.cache.calls).toEqual(['clear']);
   });
 
   it('resolves only once nothing waits for Redis and the bus published; stopping gives up without resolving', async () => {

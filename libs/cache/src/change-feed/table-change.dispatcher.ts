@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { CacheService } from '../cache.service.js';
 import type { InvalidationBus } from '../invalidation/invalidation-bus.js';
+import { MAX_CHANGES_PER_TRANSACTION } from './change-feed.session.js';
 import type { ChangeFeedStats } from './change-feed.stats.js';
 import type { ChangeInvalidation, TableChange, TableChangeHandler } from './table-change.interface.js';
 
@@ -30,10 +31,12 @@ export class TableChangeDispatcher {
     private readonly logger: Logger,
   ) {}
 
-  async deliver(changes: readonly TableChange[]): Promise<void> {
+  /** `overflowed`: the transaction had too many changes to hold; the namespace is cleared instead. */
+  async deliver(changes: readonly TableChange[], overflowed = false): Promise<void> {
     const keys = new Set<string>();
     const tags = new Set<string>();
-    let failed = false;
+    let failed = overflowed;
+    if (overflowed) this.logger.warn(`A transaction changed more than ${MAX_CHANGES_PER_TRANSACTION} rows; clearing the namespace instead of running handlers`);
     for (const change of changes) {
       this.stats.changes += 1;
       for (const handler of this.handlers.get(`${change.schema}.${change.table}`) ?? []) {
@@ -55,8 +58,8 @@ export class TableChangeDispatcher {
     this.stopped = true;
   }
 
-  // NOTE: a handler that failed (or returned an invalid key) leaves unknown entries stale; clearing the
-  // namespace is the only safe answer.
+  // NOTE: a handler that failed (or returned an invalid key), or a transaction too large to hold, leaves
+  // unknown entries stale; clearing the namespace is the only safe answer.
   private async invalidate(failed: boolean, keys: Set<string>, tags: Set<string>): Promise<void> {
     try {
       if (failed) await this.cache.clear();
