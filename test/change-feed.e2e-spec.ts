@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Injectable, type INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { CacheHealthIndicator, CacheModule, CacheService, CacheStats, OnTableChange, type CacheModuleOptions, type TableChange } from 'nestjs-tiered-cache';
@@ -54,6 +57,28 @@ async function startInstance(namespace: string, slot: string, redis = redisUrl()
   const instance = { app, cache: app.get(CacheService), runner: app.get(ChangeFeedRunner), handler: app.get(ProductInvalidation) };
   instances.push(instance);
   return instance;
+}
+
+const FEED_WORKER = fileURLToPath(new URL('../dist/test/support/change-feed-worker.js', import.meta.url));
+
+/** A change feed instance in a child process (see support/change-feed-worker.ts); needs `npm run build`. */
+interface FeedWorker {
+  child: ChildProcess;
+  role: string | undefined;
+}
+
+async function spawnFeedWorker(options: CacheModuleOptions): Promise<FeedWorker> {
+  if (!existsSync(FEED_WORKER)) throw new Error(`${FEED_WORKER} is missing: run 'npm run build' first`);
+  const child = fork(FEED_WORKER, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const worker: FeedWorker = { child, role: undefined };
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`feed worker exited with ${code}`)));
+    child.on('message', (message: { ready?: boolean; role?: string }) => {
+      if (message.ready) resolve();
+      if ('role' in message) worker.role = message.role;
+    });
+  });
+  return worker;
 }
 
 async function closeAll(): Promise<void> {
@@ -214,7 +239,7 @@ describe('PostgreSQL change feed', () => {
     }
   }, 40_000);
 
-  it('the standby takes over when the holder dies while changes keep coming, and no change is lost', async () => {
+  it("the standby takes over when the holder's connection dies abruptly while changes keep coming, and no change is lost", async () => {
     const namespace = uniqueNamespace('cdc');
     const pair = [await startInstance(namespace, 'feed_takeover'), await startInstance(namespace, 'feed_takeover')];
     await waitFor(() => holderOf(pair) !== undefined, { timeout: 10_000 });
@@ -237,7 +262,46 @@ describe('PostgreSQL change feed', () => {
 
     const { rows } = await db.query<{ id: number; price: number }>('SELECT id, price FROM products WHERE id <= 50');
     for (const { id, price } of rows) await waitFor(async () => (await readProduct(standby.cache, id)) === price, { timeout: 10_000 });
-    console.log(`change feed takeover after the holder died: ${takeover.toFixed(0)}ms (retryInterval 200ms)`);
+    console.log(`change feed takeover after the holder's connection died: ${takeover.toFixed(0)}ms (retryInterval 200ms)`);
+  }, 60_000);
+
+  it('the holder process SIGKILLed while changes keep coming: the standby process takes over, no change is lost', async () => {
+    const namespace = uniqueNamespace('cdc');
+    const options: CacheModuleOptions = {
+      namespace,
+      l2: { redis: redisUrl() },
+      changeFeed: { postgres: server.url, slot: 'feed_sigkill', publication: 'cache_feed', retryInterval: '200ms', statusInterval: '1s' },
+    };
+    const workers = await Promise.all([spawnFeedWorker(options), spawnFeedWorker(options)]);
+    const moduleRef = await Test.createTestingModule({ imports: [CacheModule.forRoot({ namespace, l2: { redis: redisUrl() } })] }).compile();
+    const reader = await moduleRef.init();
+    try {
+      const cache = reader.get(CacheService);
+      await waitFor(() => workers.some(({ role }) => role === 'active'), { timeout: 15_000 });
+      const holder = workers.find(({ role }) => role === 'active')!;
+      const standby = workers.find((worker) => worker !== holder)!;
+      for (let id = 1; id <= 50; id += 1) await readProduct(cache, id);
+
+      let writing = true;
+      const writer = (async () => {
+        for (let round = 0; writing; round += 1) await db.query('UPDATE products SET price = price + 1 WHERE id = $1', [1 + (round % 50)]);
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const killedAt = performance.now();
+      holder.child.kill('SIGKILL');
+      await waitFor(() => standby.role === 'active', { timeout: 20_000, interval: 5 });
+      const takeover = performance.now() - killedAt;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      writing = false;
+      await writer;
+
+      const { rows } = await db.query<{ id: number; price: number }>('SELECT id, price FROM products WHERE id <= 50');
+      for (const { id, price } of rows) await waitFor(async () => (await readProduct(cache, id)) === price, { timeout: 10_000 });
+      console.log(`change feed takeover after SIGKILL of the holder process: ${takeover.toFixed(0)}ms (retryInterval 200ms)`);
+    } finally {
+      for (const { child } of workers) child.kill('SIGKILL');
+      await reader.close();
+    }
   }, 60_000);
 
   it('PostgreSQL restarted mid-stream: the feed reconnects and resumes', async () => {
