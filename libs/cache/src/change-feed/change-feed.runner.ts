@@ -5,6 +5,7 @@ import { CACHE_OPTIONS } from '../cache.constants.js';
 import { CacheService } from '../cache.service.js';
 import { INVALIDATION_BUS, type InvalidationBus } from '../invalidation/invalidation-bus.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
+import { withTimeout } from '../timing/with-timeout.js';
 import { CacheStats } from '../stats/cache-stats.js';
 import { ChangeFeedSession } from './change-feed.session.js';
 import { prepareChangeFeed, slotLag, type TableName } from './change-feed.setup.js';
@@ -14,6 +15,9 @@ import { TableChangeDispatcher } from './table-change.dispatcher.js';
 import { loadPg, type PgModule } from './pg.loader.js';
 
 type FeedOptions = NonNullable<ResolvedCacheOptions['changeFeed']>;
+
+/** Longest shutdown waits for the transaction being delivered. */
+const SHUTDOWN_WAIT = 2_000;
 
 /** SQLSTATE `object_in_use`: the slot is held by another connection. */
 const SLOT_IN_USE = '55006';
@@ -80,7 +84,10 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
     this.session?.stop();
     this.wake?.();
     await this.client?.end().catch(() => undefined);
-    await this.loop;
+    // NOTE: a delivery stuck on a stalled Redis must not hold up shutdown; it stays unconfirmed (replayed).
+    await withTimeout(this.loop ?? Promise.resolve(), SHUTDOWN_WAIT, 'change feed shutdown').catch(() =>
+      this.logger.warn(`Change feed still delivering after ${SHUTDOWN_WAIT}ms; left unconfirmed, to be replayed`),
+    );
   }
 
   private async run(pg: PgModule, options: FeedOptions, dispatcher: TableChangeDispatcher, prepare: () => Promise<void>): Promise<void> {
