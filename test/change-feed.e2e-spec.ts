@@ -352,6 +352,29 @@ describe('PostgreSQL change feed', () => {
     await moduleRef.close();
   }, 30_000);
 
+  it('startup fails with a clear message for a role without REPLICATION, an unreachable server, or a table without identity', async () => {
+    await db.query('CREATE ROLE app LOGIN');
+    await db.query('CREATE TABLE audit_log (at timestamptz, line text)');
+    const attempt = async (postgres: string, table: string): Promise<unknown> => {
+      @Injectable()
+      class Handler {
+        @OnTableChange(table)
+        onChange(): void {}
+      }
+      const options: CacheModuleOptions = { namespace: uniqueNamespace('cdc'), changeFeed: { postgres, slot: 'feed_refused', publication: 'cache_feed' } };
+      const moduleRef = await Test.createTestingModule({ imports: [CacheModule.forRoot(options)], providers: [Handler] }).compile();
+      const error = await moduleRef.init().then(() => undefined, (reason: unknown) => reason);
+      await moduleRef.close();
+      return error;
+    };
+    const appUrl = server.url.replace('postgres@', 'app@');
+    expect(await attempt(appUrl, 'products')).toMatchObject({ message: expect.stringMatching(/role app may not stream changes: ALTER ROLE app REPLICATION/) });
+    expect(await attempt('postgres://postgres@127.0.0.1:1/postgres', 'products')).toMatchObject({
+      message: expect.stringMatching(/preparing the database at changeFeed.postgres failed: .*ECONNREFUSED/),
+    });
+    expect(await attempt(server.url, 'audit_log')).toMatchObject({ message: expect.stringMatching(/table public.audit_log has no replica identity/) });
+  }, 30_000);
+
   it('is off by default', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [CacheModule.forRoot({ namespace: uniqueNamespace('cdc') })], providers: [ProductInvalidation] }).compile();
     const app = await moduleRef.init();

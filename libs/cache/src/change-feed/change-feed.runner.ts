@@ -8,7 +8,7 @@ import type { ResolvedCacheOptions } from '../options/resolved-options.interface
 import { withTimeout } from '../timing/with-timeout.js';
 import { CacheStats } from '../stats/cache-stats.js';
 import { ChangeFeedSession } from './change-feed.session.js';
-import { prepareChangeFeed, slotLag, type TableName } from './change-feed.setup.js';
+import { ChangeFeedSetupError, prepareChangeFeed, slotLag, type TableName } from './change-feed.setup.js';
 import { ChangeFeedStats } from './change-feed.stats.js';
 import { discoverTableHandlers } from './table-change.discovery.js';
 import { TableChangeDispatcher } from './table-change.dispatcher.js';
@@ -69,7 +69,10 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
     const pg = await loadPg();
     const tables = tableNames(handlers);
     const prepare = (): Promise<void> => withClient(pg, options.postgres, (client) => prepareChangeFeed(client, options.slot, options.publication, tables));
-    await prepare();
+    await prepare().catch((error: unknown) => {
+      if (error instanceof ChangeFeedSetupError) throw error;
+      throw new ChangeFeedSetupError(`preparing the database at changeFeed.postgres failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
     this.dispatcher = new TableChangeDispatcher(handlers, this.cache, this.bus, this.stats, this.logger);
     this.loop = this.run(pg, options, this.dispatcher, prepare);
     this.lagTimer = setInterval(() => void this.pollLag(pg, options), options.lagInterval);

@@ -29,9 +29,20 @@ export async function prepareChangeFeed(client: Client, slot: string, publicatio
         '(ALTER SYSTEM SET wal_level = logical, then restart PostgreSQL)',
     );
   }
+  await checkReplicationPrivilege(client);
   for (const table of tables) await checkReplicaIdentity(client, table);
   await ensurePublication(client, publication, tables);
   await ensureSlot(client, slot);
+}
+
+async function checkReplicationPrivilege(client: Client): Promise<void> {
+  const { rows } = await client.query<{ role: string; allowed: boolean }>(
+    'SELECT rolname AS role, rolreplication OR rolsuper AS allowed FROM pg_roles WHERE rolname = current_user',
+  );
+  const found = rows[0];
+  if (found && !found.allowed) {
+    throw new ChangeFeedSetupError(`role ${found.role} may not stream changes: ALTER ROLE ${found.role} REPLICATION (or connect as a superuser)`);
+  }
 }
 
 async function checkReplicaIdentity(client: Client, { schema, table }: TableName): Promise<void> {
