@@ -46,11 +46,11 @@ let db: pg.Client;
 let replicaServer: Promise<PostgresServerHandle>;
 const instances: Instance[] = [];
 
-async function startInstance(namespace: string, slot: string, redis = redisUrl()): Promise<Instance> {
+async function startInstance(namespace: string, slot: string, redis = redisUrl(), maxLagBytes?: number): Promise<Instance> {
   const options: CacheModuleOptions = {
     namespace,
     l2: { redis },
-    changeFeed: { postgres: server.url, slot, publication: 'cache_feed', retryInterval: '200ms', statusInterval: '1s', lagInterval: '500ms' },
+    changeFeed: { postgres: server.url, slot, publication: 'cache_feed', retryInterval: '200ms', statusInterval: '1s', lagInterval: '500ms', maxLagBytes },
   };
   const moduleRef = await Test.createTestingModule({ imports: [CacheModule.forRoot(options)], providers: [ProductInvalidation] }).compile();
   const app = await moduleRef.init();
@@ -340,6 +340,69 @@ describe('PostgreSQL change feed', () => {
     expect(instance.app.get(CacheStats).changeFeed?.errors.get('slot_lost')).toBe(1);
     await waitFor(() => holderOf([instance]) !== undefined, { timeout: 10_000 });
   }, 30_000);
+
+  it('a slot held back past maxLagBytes (Redis unreachable) is dropped, then recreated with the namespace cleared', async () => {
+    const proxy = await startTcpProxy(Number(new URL(redisUrl()).port));
+    try {
+      const instance = await startInstance(uniqueNamespace('cdc'), 'feed_bounded', proxy.url, 1_000_000);
+      await waitFor(() => holderOf([instance]) !== undefined, { timeout: 10_000 });
+      const { cache } = instance;
+      const stats = instance.app.get(CacheStats).changeFeed!;
+      await readProduct(cache, 46);
+      await cache.set('unrelated', 'cached before the slot was dropped');
+
+      proxy.cut();
+      await db.query('UPDATE products SET price = 4646 WHERE id = 46');
+      await db.query('CREATE TABLE IF NOT EXISTS filler (id int, line text)');
+      await db.query("INSERT INTO filler SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g");
+      await waitFor(() => stats.errors.get('lag_exceeded') === 1, { timeout: 15_000 });
+      const { rows } = await db.query("SELECT 1 FROM pg_replication_slots WHERE slot_name = 'feed_bounded'");
+      expect(rows).toEqual([]);
+
+      proxy.restore();
+      await waitFor(() => stats.errors.get('slot_lost') === 1 && stats.role === 'active', { timeout: 15_000 });
+      await waitFor(async () => (await cache.get('unrelated')) === undefined, { timeout: 10_000 });
+      expect(await readProduct(cache, 46)).toBe(4646);
+    } finally {
+      await closeAll();
+      await proxy.close();
+    }
+  }, 40_000);
+
+  it('a slot PostgreSQL invalidated past max_slot_wal_keep_size is recreated with the namespace cleared', async () => {
+    const proxy = await startTcpProxy(Number(new URL(redisUrl()).port));
+    try {
+      const instance = await startInstance(uniqueNamespace('cdc'), 'feed_lost', proxy.url);
+      await waitFor(() => holderOf([instance]) !== undefined, { timeout: 10_000 });
+      const { cache } = instance;
+      const stats = instance.app.get(CacheStats).changeFeed!;
+      await readProduct(cache, 47);
+      await cache.set('unrelated', 'cached before the slot was lost');
+      await db.query("ALTER SYSTEM SET max_slot_wal_keep_size = '2MB'");
+      await db.query('SELECT pg_reload_conf()');
+
+      proxy.cut();
+      await db.query('UPDATE products SET price = 4747 WHERE id = 47');
+      await db.query('CREATE TABLE IF NOT EXISTS filler (id int, line text)');
+      const lost = async (): Promise<boolean> => {
+        await db.query("INSERT INTO filler SELECT g, repeat('x', 200) FROM generate_series(1, 10000) g");
+        await db.query('CHECKPOINT');
+        const { rows } = await db.query<{ wal_status: string }>("SELECT wal_status FROM pg_replication_slots WHERE slot_name = 'feed_lost'");
+        return rows[0]?.wal_status === 'lost';
+      };
+      await waitFor(lost, { timeout: 20_000, interval: 100 });
+
+      proxy.restore();
+      await waitFor(() => stats.errors.get('slot_lost') === 1 && stats.role === 'active', { timeout: 15_000 });
+      await waitFor(async () => (await cache.get('unrelated')) === undefined, { timeout: 10_000 });
+      expect(await readProduct(cache, 47)).toBe(4747);
+    } finally {
+      await db.query('ALTER SYSTEM RESET max_slot_wal_keep_size');
+      await db.query('SELECT pg_reload_conf()');
+      await closeAll();
+      await proxy.close();
+    }
+  }, 60_000);
 
   it('startup against wal_level = replica fails with a clear message', async () => {
     const replica = await replicaServer;

@@ -52,7 +52,8 @@ export async function startPostgresServer(options: { walLevel?: 'logical' | 'rep
     chownSync(dir, Number(user.stdout), Number(group.stdout));
   }
   const data = join(dir, 'data');
-  const [initdb, initArgs] = asServerUser(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions']);
+  // NOTE: 1 MB WAL segments let a test exceed max_slot_wal_keep_size with little WAL.
+  const [initdb, initArgs] = asServerUser(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions', '--wal-segsize=1']);
   const init = spawnSync(initdb, initArgs, { encoding: 'utf8' });
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   const port = await freePort();
@@ -63,8 +64,8 @@ export async function startPostgresServer(options: { walLevel?: 'logical' | 'rep
     'fsync=off',
     'full_page_writes=off',
     'shared_buffers=16MB',
-    'max_wal_senders=10',
-    'max_replication_slots=10',
+    'max_wal_senders=40',
+    'max_replication_slots=40',
   ];
   const args = ['-D', data, '-p', String(port), ...settings.flatMap((setting) => ['-c', setting])];
   let child = await launch(join(bin, 'postgres'), args, port, data);

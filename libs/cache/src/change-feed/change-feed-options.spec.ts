@@ -11,6 +11,7 @@ describe('changeFeed options', () => {
       retryInterval: 2_000,
       statusInterval: 10_000,
       lagInterval: 15_000,
+      maxLagBytes: undefined,
     });
     expect(resolveCacheOptions({ namespace: 'shop', changeFeed: { ...feed, postgres: { host: 'db' } } }).changeFeed?.postgres).toEqual({ host: 'db' });
   });
@@ -22,6 +23,7 @@ describe('changeFeed options', () => {
     [{ ...feed, slot: undefined }, /'changeFeed.slot'/],
     [{ ...feed, publication: 'a b' }, /'changeFeed.publication'/],
     [{ ...feed, retryInterval: 0 }, /'changeFeed.retryInterval'/],
+    [{ ...feed, maxLagBytes: '1GB' }, /'changeFeed.maxLagBytes'.*positive integer/],
     [{ ...feed, tables: ['products'] }, /'changeFeed.tables'.*unknown option/],
   ])('rejects %p naming the option', (changeFeed, message) => {
     const options = { namespace: 'shop', changeFeed } as unknown as Parameters<typeof resolveCacheOptions>[0];

@@ -8,7 +8,7 @@ import type { ResolvedCacheOptions } from '../options/resolved-options.interface
 import { withTimeout } from '../timing/with-timeout.js';
 import { CacheStats } from '../stats/cache-stats.js';
 import { ChangeFeedSession } from './change-feed.session.js';
-import { ChangeFeedSetupError, prepareChangeFeed, slotLag, type TableName } from './change-feed.setup.js';
+import { ChangeFeedSetupError, dropLostSlot, dropSlot, prepareChangeFeed, slotLag, type TableName } from './change-feed.setup.js';
 import { ChangeFeedStats } from './change-feed.stats.js';
 import { discoverTableHandlers } from './table-change.discovery.js';
 import { TableChangeDispatcher } from './table-change.dispatcher.js';
@@ -23,6 +23,8 @@ const SHUTDOWN_WAIT = 2_000;
 const SLOT_IN_USE = '55006';
 /** SQLSTATE `undefined_object`: the slot does not exist (dropped while the feed ran). */
 const SLOT_MISSING = '42704';
+/** SQLSTATE `object_not_in_prerequisite_state`, e.g. a slot invalidated past `max_slot_wal_keep_size`. */
+const SLOT_UNUSABLE = '55000';
 
 /**
  * Runs the PostgreSQL change feed when `changeFeed` is configured (otherwise it does nothing, and `pg` is
@@ -68,7 +70,11 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
     }
     const pg = await loadPg();
     const tables = tableNames(handlers);
-    const prepare = (): Promise<void> => withClient(pg, options.postgres, (client) => prepareChangeFeed(client, options.slot, options.publication, tables));
+    const prepare = (): Promise<boolean> =>
+      withClient(pg, options.postgres, async (client) => {
+        await dropLostSlot(client, options.slot);
+        return prepareChangeFeed(client, options.slot, options.publication, tables);
+      });
     await prepare().catch((error: unknown) => {
       if (error instanceof ChangeFeedSetupError) throw error;
       throw new ChangeFeedSetupError(`preparing the database at changeFeed.postgres failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -93,15 +99,12 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
     );
   }
 
-  private async run(pg: PgModule, options: FeedOptions, dispatcher: TableChangeDispatcher, prepare: () => Promise<void>): Promise<void> {
+  private async run(pg: PgModule, options: FeedOptions, dispatcher: TableChangeDispatcher, prepare: () => Promise<boolean>): Promise<void> {
     while (!this.stopped) {
       const error = await this.attempt(pg, options, dispatcher);
       if (this.stopped) return;
       const code = (error as { code?: string } | undefined)?.code;
-      if (code === SLOT_MISSING) {
-        await this.recreateSlot(options.slot, prepare);
-        continue;
-      }
+      if ((code === SLOT_MISSING || code === SLOT_UNUSABLE) && (await this.recreateSlot(options.slot, prepare))) continue;
       const problem = code === SLOT_IN_USE ? 'standby' : 'lost';
       if (problem === 'lost') this.stats!.recordError('connection');
       if (problem !== this.problem) this.logProblem(problem, options, error);
@@ -116,17 +119,21 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
     this.logger.warn(`Change feed connection lost (${error?.message ?? 'closed by the server'}); retrying every ${options.retryInterval}ms`);
   }
 
-  // NOTE: the changes made while the slot was missing are unknown: a full clear is the only safe answer.
-  private async recreateSlot(slot: string, prepare: () => Promise<void>): Promise<void> {
+  /**
+   * After the slot was found missing or unusable: recreates it (dropping it first if PostgreSQL
+   * invalidated it); `true` if this instance created it, and then cleared the namespace.
+   */
+  // NOTE: the changes made while the slot was missing (or lost) are unknown: a full clear is the only safe answer.
+  private async recreateSlot(slot: string, prepare: () => Promise<boolean>): Promise<boolean> {
+    const created = await prepare().catch((error: unknown) => {
+      this.logger.error(`Replication slot ${slot} is unusable and could not be recreated: ${(error as Error).message}`);
+      return false;
+    });
+    if (!created) return false;
     this.stats!.recordError('slot_lost');
-    try {
-      await prepare();
-    } catch (error) {
-      this.logger.error(`Replication slot ${slot} is gone and could not be recreated: ${(error as Error).message}`);
-      return this.sleep(this.options!.retryInterval);
-    }
-    this.logger.warn(`Replication slot ${slot} was dropped; recreated it and cleared the cache namespace (changes in between are unknown)`);
+    this.logger.warn(`Replication slot ${slot} was dropped or invalidated; recreated it and cleared the cache namespace (changes in between are unknown)`);
     await this.cache.clear();
+    return true;
   }
 
   /** One replication connection, from connect to its end; resolves with what ended it. */
@@ -165,10 +172,19 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
   private async pollLag(pg: PgModule, options: FeedOptions): Promise<void> {
     try {
       const lag = await withClient(pg, options.postgres, (client) => slotLag(client, options.slot));
-      if (lag) this.stats!.recordLag(lag.bytes, lag.confirmed);
+      if (!lag) return;
+      this.stats!.recordLag(lag.bytes, lag.confirmed);
+      if (options.maxLagBytes !== undefined && lag.bytes > options.maxLagBytes) await this.dropLaggingSlot(pg, options, lag.bytes);
     } catch {
       this.stats!.recordError('lag_query');
     }
+  }
+
+  // NOTE: whoever runs the feed next finds the slot missing, recreates it and clears the namespace.
+  private async dropLaggingSlot(pg: PgModule, options: FeedOptions, bytes: number): Promise<void> {
+    if (!(await withClient(pg, options.postgres, (client) => dropSlot(client, options.slot)))) return;
+    this.stats!.recordError('lag_exceeded');
+    this.logger.warn(`Replication slot ${options.slot} held back ${bytes} bytes of WAL (maxLagBytes ${options.maxLagBytes}): dropped it`);
   }
 }
 

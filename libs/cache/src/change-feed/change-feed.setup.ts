@@ -19,9 +19,9 @@ const DUPLICATE_OBJECT = '42710';
 /**
  * Prepares the database for the feed (idempotent, safe for several instances at once): checks
  * `wal_level`, creates the publication or adds the handlers' tables to it, checks that each table
- * identifies its rows (`REPLICA IDENTITY`), creates the slot.
+ * identifies its rows (`REPLICA IDENTITY`), creates the slot. Resolves whether this call created the slot.
  */
-export async function prepareChangeFeed(client: Client, slot: string, publication: string, tables: readonly TableName[]): Promise<void> {
+export async function prepareChangeFeed(client: Client, slot: string, publication: string, tables: readonly TableName[]): Promise<boolean> {
   const walLevel = (await client.query<{ wal_level: string }>('SHOW wal_level')).rows[0]?.wal_level;
   if (walLevel !== 'logical') {
     throw new ChangeFeedSetupError(
@@ -32,7 +32,7 @@ export async function prepareChangeFeed(client: Client, slot: string, publicatio
   await checkReplicationPrivilege(client);
   for (const table of tables) await checkReplicaIdentity(client, table);
   await ensurePublication(client, publication, tables);
-  await ensureSlot(client, slot);
+  return ensureSlot(client, slot);
 }
 
 async function checkReplicationPrivilege(client: Client): Promise<void> {
@@ -77,22 +77,23 @@ async function ensurePublication(client: Client, publication: string, tables: re
   await ignoreDuplicate(client.query(statement), `creating publication ${publication}`);
 }
 
-async function ensureSlot(client: Client, slot: string): Promise<void> {
+async function ensureSlot(client: Client, slot: string): Promise<boolean> {
   const { rows } = await client.query<{ plugin: string | null }>('SELECT plugin FROM pg_replication_slots WHERE slot_name = $1', [slot]);
   const existing = rows[0];
   if (existing) {
     if (existing.plugin !== 'pgoutput') throw new ChangeFeedSetupError(`replication slot ${slot} exists but is not a pgoutput logical slot`);
-    return;
+    return false;
   }
-  await ignoreDuplicate(client.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [slot]), `creating slot ${slot}`);
+  return ignoreDuplicate(client.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [slot]), `creating slot ${slot}`);
 }
 
 // NOTE: another instance may create the same object between our check and our statement.
-async function ignoreDuplicate(statement: Promise<unknown>, what: string): Promise<void> {
+async function ignoreDuplicate(statement: Promise<unknown>, what: string): Promise<boolean> {
   try {
     await statement;
+    return true;
   } catch (error) {
-    if ((error as { code?: string }).code === DUPLICATE_OBJECT) return;
+    if ((error as { code?: string }).code === DUPLICATE_OBJECT) return false;
     throw new ChangeFeedSetupError(`${what} failed: ${(error as Error).message}`);
   }
 }
@@ -106,6 +107,23 @@ export async function slotLag(client: Client, slot: string): Promise<{ bytes: nu
   );
   const { lag, confirmed } = rows[0] ?? {};
   return lag === undefined || lag === null || !confirmed ? undefined : { bytes: Number(lag), confirmed };
+}
+
+/**
+ * Drops the slot, first ending the connection that holds it (its holder then finds the slot missing,
+ * recreates it and clears the namespace); `false` if it was taken again meanwhile (try later).
+ */
+export async function dropSlot(client: Client, slot: string): Promise<boolean> {
+  await client.query('SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = $1 AND active_pid IS NOT NULL', [slot]);
+  return client.query('SELECT pg_drop_replication_slot($1)', [slot]).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Drops the slot if PostgreSQL invalidated it (`wal_status = 'lost'`, past `max_slot_wal_keep_size`). */
+export async function dropLostSlot(client: Client, slot: string): Promise<void> {
+  await client.query("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1 AND wal_status = 'lost'", [slot]);
 }
 
 function quote(identifier: string): string {

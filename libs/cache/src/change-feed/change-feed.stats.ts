@@ -12,12 +12,12 @@ export class ChangeFeedStats {
   lagBytes: number | undefined;
   /** Seconds the slot's confirmed position has not moved while it had lag (polled); `0` when caught up. */
   lagSeconds = 0;
-  /** Errors by kind: `connection`, `handler`, `lag_query`, `slot_lost`. */
+  /** Errors by kind: `connection`, `handler`, `lag_query`, `slot_lost`, `lag_exceeded`. */
   readonly errors = new Map<string, number>();
   private confirmed: string | undefined;
   private confirmedMovedAt = 0;
 
-  recordError(kind: 'connection' | 'handler' | 'lag_query' | 'slot_lost'): void {
+  recordError(kind: 'connection' | 'handler' | 'lag_query' | 'slot_lost' | 'lag_exceeded'): void {
     this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
   }
 

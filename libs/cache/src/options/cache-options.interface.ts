@@ -68,6 +68,11 @@ export interface ChangeFeedOptions {
   statusInterval?: Duration;
   /** How often the slot's lag is measured. Default `'15s'`. */
   lagInterval?: Duration;
+  /**
+   * WAL bytes the slot may hold back; past it the slot is dropped and recreated and the namespace
+   * cleared (the skipped changes are unknown). Default: no bound (see `max_slot_wal_keep_size`).
+   */
+  maxLagBytes?: number;
 }
 
 /** Options of {@link CacheModule.forRoot}. */

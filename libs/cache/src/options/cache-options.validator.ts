@@ -28,7 +28,7 @@ const ALLOWED_KEYS = {
   l2: ['redis', 'commandTimeout', 'breakerThreshold', 'breakerCooldown', 'lockWait'],
   bus: ['redis', 'maxStaleness'],
   writeBehind: ['redis', 'delay', 'attempts', 'concurrency', 'flushOnShutdown'],
-  changeFeed: ['postgres', 'slot', 'publication', 'retryInterval', 'statusInterval', 'lagInterval'],
+  changeFeed: ['postgres', 'slot', 'publication', 'retryInterval', 'statusInterval', 'lagInterval', 'maxLagBytes'],
 } as const;
 
 /** Replication slot names PostgreSQL accepts. */
@@ -124,6 +124,8 @@ function resolveChangeFeed(changeFeed: ChangeFeedOptions | undefined): ResolvedC
     retryInterval: positiveDuration(changeFeed.retryInterval ?? '2s', 'changeFeed.retryInterval'),
     statusInterval: positiveDuration(changeFeed.statusInterval ?? '10s', 'changeFeed.statusInterval'),
     lagInterval: positiveDuration(changeFeed.lagInterval ?? '15s', 'changeFeed.lagInterval'),
+    maxLagBytes:
+      changeFeed.maxLagBytes === undefined ? undefined : positiveInteger(changeFeed.maxLagBytes, 'changeFeed.maxLagBytes', Number.MAX_SAFE_INTEGER),
   };
 }
 

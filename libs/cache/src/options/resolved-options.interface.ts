@@ -20,6 +20,6 @@ export interface ResolvedCacheOptions {
     | { redis: RedisConnectionOption; delay: number; attempts: number; concurrency: number; flushOnShutdown: boolean }
     | undefined;
   changeFeed:
-    | { postgres: ChangeFeedOptions['postgres']; slot: string; publication: string; retryInterval: number; statusInterval: number; lagInterval: number }
+    | { postgres: ChangeFeedOptions['postgres']; slot: string; publication: string; retryInterval: number; statusInterval: number; lagInterval: number; maxLagBytes: number | undefined }
     | undefined;
 }
