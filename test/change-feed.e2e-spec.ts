@@ -11,7 +11,7 @@ import { DemoModule } from '../apps/demo/src/app.module.js';
 import { Registry } from 'prom-client';
 import { CacheMetricsCollector } from '../libs/cache/src/metrics/cache-metrics.collector.js';
 import { ChangeFeedRunner } from '../libs/cache/src/change-feed/change-feed.runner.js';
-import { startTcpProxy } from './support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { startPostgresServer, type PostgresServerHandle } from './support/postgres-server.js';
 import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
 
@@ -81,8 +81,20 @@ async function spawnFeedWorker(options: CacheModuleOptions): Promise<FeedWorker>
   return worker;
 }
 
+const proxies: TcpProxy[] = [];
+
 async function closeAll(): Promise<void> {
   await Promise.all(instances.splice(0).map(({ app }) => app.close()));
+  await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
+}
+
+/** A feed instance holding `slot` whose Redis is reached through a proxy the test can cut. */
+async function holderBehindProxy(slot: string, maxLagBytes?: number): Promise<{ proxy: TcpProxy; instance: Instance }> {
+  const proxy = await startTcpProxy(Number(new URL(redisUrl()).port));
+  proxies.push(proxy);
+  const instance = await startInstance(uniqueNamespace('cdc'), slot, proxy.url, maxLagBytes);
+  await waitFor(() => holderOf([instance]) !== undefined, { timeout: 10_000 });
+  return { proxy, instance };
 }
 
 /** Reads a product through the cache, loading from PostgreSQL on a miss. */
@@ -212,31 +224,24 @@ describe('PostgreSQL change feed', () => {
   }, 30_000);
 
   it('confirms a transaction to PostgreSQL only once its invalidations reached Redis', async () => {
-    const proxy = await startTcpProxy(Number(new URL(redisUrl()).port));
-    try {
-      const instance = await startInstance(uniqueNamespace('cdc'), 'feed_confirm', proxy.url);
-      await waitFor(() => holderOf([instance]) !== undefined, { timeout: 10_000 });
-      await readProduct(instance.cache, 40);
-      const confirmed = async (): Promise<string> =>
-        (await db.query<{ lsn: string }>("SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = 'feed_confirm'")).rows[0].lsn;
-      const ahead = async (lsn: string, of: string): Promise<boolean> =>
-        (await db.query<{ ahead: boolean }>('SELECT $1::pg_lsn > $2::pg_lsn AS ahead', [lsn, of])).rows[0].ahead;
+    const { proxy, instance } = await holderBehindProxy('feed_confirm');
+    await readProduct(instance.cache, 40);
+    const confirmed = async (): Promise<string> =>
+      (await db.query<{ lsn: string }>("SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = 'feed_confirm'")).rows[0].lsn;
+    const ahead = async (lsn: string, of: string): Promise<boolean> =>
+      (await db.query<{ ahead: boolean }>('SELECT $1::pg_lsn > $2::pg_lsn AS ahead', [lsn, of])).rows[0].ahead;
 
-      proxy.cut();
-      await db.query('UPDATE products SET price = 4040 WHERE id = 40');
-      const afterCommit = (await db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
-      await waitFor(() => instance.handler.seen.some(({ key }) => key.id === '40'), { timeout: 10_000 });
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
-      const duringOutage = await confirmed();
-      expect(await ahead(afterCommit, duringOutage)).toBe(true);
+    proxy.cut();
+    await db.query('UPDATE products SET price = 4040 WHERE id = 40');
+    const afterCommit = (await db.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0].lsn;
+    await waitFor(() => instance.handler.seen.some(({ key }) => key.id === '40'), { timeout: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const duringOutage = await confirmed();
+    expect(await ahead(afterCommit, duringOutage)).toBe(true);
 
-      proxy.restore();
-      await waitFor(async () => await ahead(await confirmed(), duringOutage), { timeout: 15_000, interval: 100 });
-      expect(await readProduct(instance.cache, 40)).toBe(4040);
-    } finally {
-      await closeAll();
-      await proxy.close();
-    }
+    proxy.restore();
+    await waitFor(async () => await ahead(await confirmed(), duringOutage), { timeout: 15_000, interval: 100 });
+    expect(await readProduct(instance.cache, 40)).toBe(4040);
   }, 40_000);
 
   it("the standby takes over when the holder's connection dies abruptly while changes keep coming, and no change is lost", async () => {
@@ -342,38 +347,29 @@ describe('PostgreSQL change feed', () => {
   }, 30_000);
 
   it('a slot held back past maxLagBytes (Redis unreachable) is dropped, then recreated with the namespace cleared', async () => {
-    const proxy = await startTcpProxy(Number(new URL(redisUrl()).port));
-    try {
-      const instance = await startInstance(uniqueNamespace('cdc'), 'feed_bounded', proxy.url, 1_000_000);
-      await waitFor(() => holderOf([instance]) !== undefined, { timeout: 10_000 });
-      const { cache } = instance;
-      const stats = instance.app.get(CacheStats).changeFeed!;
-      await readProduct(cache, 46);
-      await cache.set('unrelated', 'cached before the slot was dropped');
+    const { proxy, instance } = await holderBehindProxy('feed_bounded', 1_000_000);
+    const { cache } = instance;
+    const stats = instance.app.get(CacheStats).changeFeed!;
+    await readProduct(cache, 46);
+    await cache.set('unrelated', 'cached before the slot was dropped');
 
-      proxy.cut();
-      await db.query('UPDATE products SET price = 4646 WHERE id = 46');
-      await db.query('CREATE TABLE IF NOT EXISTS filler (id int, line text)');
-      await db.query("INSERT INTO filler SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g");
-      await waitFor(() => stats.errors.get('lag_exceeded') === 1, { timeout: 15_000 });
-      const { rows } = await db.query("SELECT 1 FROM pg_replication_slots WHERE slot_name = 'feed_bounded'");
-      expect(rows).toEqual([]);
+    proxy.cut();
+    await db.query('UPDATE products SET price = 4646 WHERE id = 46');
+    await db.query('CREATE TABLE IF NOT EXISTS filler (id int, line text)');
+    await db.query("INSERT INTO filler SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g");
+    await waitFor(() => stats.errors.get('lag_exceeded') === 1, { timeout: 15_000 });
+    const { rows } = await db.query("SELECT 1 FROM pg_replication_slots WHERE slot_name = 'feed_bounded'");
+    expect(rows).toEqual([]);
 
-      proxy.restore();
-      await waitFor(() => stats.errors.get('slot_lost') === 1 && stats.role === 'active', { timeout: 15_000 });
-      await waitFor(async () => (await cache.get('unrelated')) === undefined, { timeout: 10_000 });
-      expect(await readProduct(cache, 46)).toBe(4646);
-    } finally {
-      await closeAll();
-      await proxy.close();
-    }
+    proxy.restore();
+    await waitFor(() => stats.errors.get('slot_lost') === 1 && stats.role === 'active', { timeout: 15_000 });
+    await waitFor(async () => (await cache.get('unrelated')) === undefined, { timeout: 10_000 });
+    expect(await readProduct(cache, 46)).toBe(4646);
   }, 40_000);
 
   it('a slot PostgreSQL invalidated past max_slot_wal_keep_size is recreated with the namespace cleared', async () => {
-    const proxy = await startTcpProxy(Number(new URL(redisUrl()).port));
+    const { proxy, instance } = await holderBehindProxy('feed_lost');
     try {
-      const instance = await startInstance(uniqueNamespace('cdc'), 'feed_lost', proxy.url);
-      await waitFor(() => holderOf([instance]) !== undefined, { timeout: 10_000 });
       const { cache } = instance;
       const stats = instance.app.get(CacheStats).changeFeed!;
       await readProduct(cache, 47);
@@ -399,8 +395,6 @@ describe('PostgreSQL change feed', () => {
     } finally {
       await db.query('ALTER SYSTEM RESET max_slot_wal_keep_size');
       await db.query('SELECT pg_reload_conf()');
-      await closeAll();
-      await proxy.close();
     }
   }, 60_000);
 
