@@ -1,10 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { CacheModule } from 'nestjs-tiered-cache';
+import { CacheModule, type CacheModuleOptions } from 'nestjs-tiered-cache';
 import { DatabaseModule } from './database/database.module.js';
 import type { Database } from './database/database.interface.js';
 import { DEMO_CONFIG, type DemoConfig } from './demo.config.js';
 import { HealthController } from './health/health.controller.js';
+import { ProductsChangeHandler } from './products/products.change-handler.js';
 import { ProductsController } from './products/products.controller.js';
 import { ProductsRepository } from './products/products.repository.js';
 import { ProductsSeeder } from './products/products.seeder.js';
@@ -29,12 +30,19 @@ export class DemoModule {
           grace: '1h',
           l1: { max: 50_000, ttl: '30s' },
           l2: { redis: config.redisUrl },
+          ...(config.changeFeed && config.databaseUrl ? { changeFeed: changeFeedOptions(config.namespace, config.databaseUrl) } : {}),
           isGlobal: true,
         }),
         TerminusModule,
       ],
       controllers: [ProductsController, StatsController, HealthController],
-      providers: [{ provide: DEMO_CONFIG, useValue: config }, ProductsRepository, ProductsService, ProductsSeeder],
+      providers: [{ provide: DEMO_CONFIG, useValue: config }, ProductsRepository, ProductsService, ProductsSeeder, ProductsChangeHandler],
     };
   }
+}
+
+/** One slot and publication per namespace, named after it. */
+function changeFeedOptions(namespace: string, postgres: string): CacheModuleOptions['changeFeed'] {
+  const name = `${namespace.toLowerCase().replace(/[^a-z0-9_]/g, '_')}_cache`;
+  return { postgres, slot: name, publication: name };
 }

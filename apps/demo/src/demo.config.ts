@@ -10,6 +10,8 @@ export interface DemoConfig {
   namespace: string;
   /** Products seeded at start into an empty table (0: none). */
   seedCount: number;
+  /** Invalidate from PostgreSQL's change feed (needs `databaseUrl` with `wal_level = logical`). */
+  changeFeed?: boolean;
 }
 
 /** Injection token of the {@link DemoConfig}. */

@@ -5,6 +5,7 @@ import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.co
 import { assertSingleCacheModule } from './cache-module.guard.js';
 import { CacheLifecycle } from './cache.lifecycle.js';
 import { CacheService } from './cache.service.js';
+import { ChangeFeedRunner } from './change-feed/change-feed.runner.js';
 import { CACHE_MANAGER_PROVIDER } from './compat/cache-manager.provider.js';
 import { CacheDecoratorsExplorer } from './decorators/cache-decorators.explorer.js';
 import { CacheHealthIndicator } from './health/cache-health.indicator.js';
@@ -95,6 +96,7 @@ export const CACHE_PROVIDERS: Provider[] = [
   CacheHealthIndicator,
   CacheWarmersRunner,
   WriteBehindQueue,
+  ChangeFeedRunner,
 ];
 
 // NOTE: one line when Redis stops answering and one when it is back, never a line per failed call.

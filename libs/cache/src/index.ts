@@ -19,6 +19,7 @@ export { CacheDecoratorError } from './decorators/cache-operation.js';
 export type {
   BusOptions,
   CacheModuleAsyncOptions,
+  ChangeFeedOptions,
   CacheModuleOptions,
   L1Options,
   L2Options,
@@ -52,3 +53,7 @@ export {
 } from './http/http-cache.decorators.js';
 export { CACHE_MANAGER } from './compat/cache-manager.token.js';
 export type { CacheManagerCompatible, CacheManagerCompatible as Cache, CacheManagerWrapOptions } from './compat/cache-manager.adapter.js';
+export { OnTableChange } from './change-feed/on-table-change.decorator.js';
+export type { ChangeInvalidation, ChangedRow, TableChange, TableChangeHandler } from './change-feed/table-change.interface.js';
+export { ChangeFeedSetupError } from './change-feed/change-feed.setup.js';
+export type { ChangeFeedStats } from './change-feed/change-feed.stats.js';

@@ -32,7 +32,8 @@ function result<Key extends string>(key: Key, status: 'up' | 'degraded' | 'down'
 /**
  * The cache's Terminus health indicator, provided by `CacheModule`:
  * `health.check([() => cacheHealth.isHealthy('cache')])`. Up when Redis answers PING (or L2 is off),
- * with its latency and whether invalidations are waiting for Redis.
+ * with its latency and whether invalidations are waiting for Redis (and, with `changeFeed`, this
+ * instance's role and the slot's lag in bytes).
  */
 @Injectable()
 export class CacheHealthIndicator {
@@ -57,6 +58,12 @@ export class CacheHealthIndicator {
       l2: 'up',
       latencyMs: Date.now() - started,
       pendingInvalidations: this.cache.hasPendingInvalidations,
+      ...changeFeedDetails(this.cache),
     });
   }
+}
+
+function changeFeedDetails(cache: CacheService): { changeFeed?: { role: string; lagBytes: number | undefined } } {
+  const feed = cache.stats.changeFeed;
+  return feed ? { changeFeed: { role: feed.role, lagBytes: feed.lagBytes } } : {};
 }

@@ -9,6 +9,11 @@ export interface InvalidationBus extends InvalidationPublisher {
   readonly instanceId: string;
   /** Registers what to do when another instance invalidated something (or after missed messages). */
   onRemoteInvalidation(handler: (message: InvalidationMessage) => void): void;
+  /**
+   * Publishes what is queued now: `true` once it was, `false` on Redis trouble (it stays queued and
+   * retried). Absent: publishing is immediate.
+   */
+  publishQueued?(): Promise<boolean>;
 }
 
 /** The bus of an app that runs alone (`bus: false` or no L2): nothing to tell anyone. */
@@ -18,4 +23,8 @@ export class LocalOnlyBus implements InvalidationBus {
   publish(): void {}
 
   onRemoteInvalidation(): void {}
+
+  publishQueued(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
 }

@@ -98,6 +98,11 @@ export class RedisInvalidationBus implements InvalidationBus {
     setImmediate(() => void this.flush());
   }
 
+  /** Publishes what is queued now (used by the change feed before it confirms a transaction). */
+  publishQueued(): Promise<boolean> {
+    return this.stopped ? Promise.resolve(false) : this.sendQueued();
+  }
+
   /**
    * Shutdown: one last attempt (bounded by `timeout` ms) to publish what is queued, logging what could not
    * be sent, then {@link stop}.

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { ChangeFeedStats } from '../change-feed/change-feed.stats.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 
 type Labels = Record<string, string>;
@@ -46,8 +47,11 @@ export class CacheMetricsCollector {
     this.counter(registers, 'cache_http_responses_total', 'HTTP responses of HttpCacheInterceptor, by result.', ['result'], (stats) =>
       Object.entries(stats.http).map(([result, count]) => [{ result }, count]),
     );
-    this.gauge(registers, 'cache_keys', 'Entries held, per layer.', (stats) => stats.l1Size?.keys());
-    this.gauge(registers, 'cache_memory_bytes', 'Approximate bytes held (with l1.maxBytes), per layer.', (stats) => stats.l1Size?.bytes());
+    this.gauge(registers, 'cache_keys', 'Entries held, per layer.', ['cache_layer'], (stats) => l1Value(stats.l1Size?.keys()));
+    this.gauge(registers, 'cache_memory_bytes', 'Approximate bytes held (with l1.maxBytes), per layer.', ['cache_layer'], (stats) =>
+      l1Value(stats.l1Size?.bytes()),
+    );
+    this.changeFeed(registers);
     this.durations = new Histogram({
       name: 'cache_operation_duration_seconds',
       help: 'Duration of L2 operations and loaders.',
@@ -154,22 +158,41 @@ export class CacheMetricsCollector {
     });
   }
 
-  private gauge(registers: Registry[], name: string, help: string, read: (stats: CacheStats) => number | undefined): void {
+  // NOTE: series appear only for applications that configured `changeFeed`.
+  private changeFeed(registers: Registry[]): void {
+    const feed = (read: (feed: ChangeFeedStats) => number | undefined) => (stats: CacheStats): [Labels, number][] => {
+      const value = stats.changeFeed ? read(stats.changeFeed) : undefined;
+      return value === undefined ? [] : [[{}, value]];
+    };
+    this.counter(registers, 'cache_change_feed_changes_total', 'Row changes received from PostgreSQL.', [], feed((f) => f.changes));
+    this.counter(registers, 'cache_change_feed_invalidations_total', 'Keys and tags invalidated because of row changes.', [], feed((f) => f.invalidations));
+    this.counter(registers, 'cache_change_feed_errors_total', 'Change feed errors, by kind.', ['kind'], (stats) =>
+      [...(stats.changeFeed?.errors ?? [])].map(([kind, count]) => [{ kind }, count]),
+    );
+    this.gauge(registers, 'cache_change_feed_lag_bytes', 'WAL bytes the replication slot retains past its confirmed position.', [], feed((f) => f.lagBytes));
+    this.gauge(registers, 'cache_change_feed_lag_seconds', "Seconds the slot's confirmed position has not moved while it had lag.", [], feed((f) => f.lagSeconds));
+    this.gauge(registers, 'cache_change_feed_active', '1 on the instance holding the replication slot, 0 on a standby.', [], feed((f) => (f.role === 'active' ? 1 : 0)));
+  }
+
+  private gauge(registers: Registry[], name: string, help: string, labelNames: string[], read: (stats: CacheStats) => [Labels, number][]): void {
     const sources = this.sources;
     new Gauge({
       name,
       help,
-      labelNames: ['namespace', 'cache_layer'],
+      labelNames: ['namespace', ...labelNames],
       registers,
       collect() {
         this.reset();
         for (const [namespace, stats] of sources) {
-          const value = read(stats);
-          if (value !== undefined) this.set({ namespace, cache_layer: 'l1' }, value);
+          for (const [labels, value] of read(stats)) this.set({ namespace, ...labels }, value);
         }
       },
     });
   }
+}
+
+function l1Value(value: number | undefined): [Labels, number][] {
+  return value === undefined ? [] : [[{ cache_layer: 'l1' }, value]];
 }
 
 function layers(counts: Record<string, number>): [Labels, number][] {

@@ -56,6 +56,30 @@ export interface WriteBehindOptions {
   enqueueTimeout?: Duration;
 }
 
+/**
+ * PostgreSQL change feed: committed row changes (logical replication, `pgoutput`) reach the
+ * `@OnTableChange` handlers, whose keys and tags are invalidated. Needs `wal_level = logical`.
+ */
+export interface ChangeFeedOptions {
+  /** A `postgres://` URL, or `pg` client settings; the role needs REPLICATION (see the README). */
+  postgres: string | { readonly [setting: string]: unknown };
+  /** Replication slot (created if missing); `[a-z0-9_]`, at most 63 characters. One per application. */
+  slot: string;
+  /** Publication (created if missing, the handlers' tables added to it). */
+  publication: string;
+  /** How often a standby instance tries to take the slot, and the wait before reconnecting. Default `'2s'`. */
+  retryInterval?: Duration;
+  /** How often the position is confirmed to PostgreSQL when idle. Default `'10s'`. */
+  statusInterval?: Duration;
+  /** How often the slot's lag is measured. Default `'15s'`. */
+  lagInterval?: Duration;
+  /**
+   * WAL bytes the slot may hold back; past it the slot is dropped and recreated and the namespace
+   * cleared (the skipped changes are unknown). Default: no bound (see `max_slot_wal_keep_size`).
+   */
+  maxLagBytes?: number;
+}
+
 /** Options of {@link CacheModule.forRoot}. */
 export interface CacheModuleOptions {
   /** Prefix of every key this app writes; matches `[A-Za-z0-9_.-]+`. */
@@ -72,6 +96,8 @@ export interface CacheModuleOptions {
   bus?: BusOptions | false;
   /** Write-behind queue, needed by `@WriteBehind`. */
   writeBehind?: WriteBehindOptions;
+  /** PostgreSQL change feed; off by default. */
+  changeFeed?: ChangeFeedOptions;
   /** Register the module globally. Default `false`. */
   isGlobal?: boolean;
 }

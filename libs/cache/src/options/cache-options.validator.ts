@@ -2,6 +2,7 @@ import { Cluster, Redis } from 'ioredis';
 import type {
   BusOptions,
   CacheModuleOptions,
+  ChangeFeedOptions,
   L1Options,
   L2Options,
   RedisConnectionOption,
@@ -22,12 +23,16 @@ export const MAX_L1_ENTRIES = 10_000_000;
 const MAX_COUNT = 1_000_000;
 
 const ALLOWED_KEYS = {
-  root: ['namespace', 'defaultTtl', 'grace', 'l1', 'l2', 'bus', 'writeBehind', 'isGlobal'],
+  root: ['namespace', 'defaultTtl', 'grace', 'l1', 'l2', 'bus', 'writeBehind', 'changeFeed', 'isGlobal'],
   l1: ['max', 'maxBytes', 'ttl'],
   l2: ['redis', 'commandTimeout', 'breakerThreshold', 'breakerCooldown', 'lockWait'],
   bus: ['redis', 'maxStaleness'],
   writeBehind: ['redis', 'delay', 'attempts', 'concurrency', 'flushOnShutdown', 'enqueueTimeout'],
+  changeFeed: ['postgres', 'slot', 'publication', 'retryInterval', 'statusInterval', 'lagInterval', 'maxLagBytes'],
 } as const;
+
+/** Replication slot names PostgreSQL accepts. */
+const SLOT_PATTERN = /^[a-z0-9_]{1,63}$/;
 
 /** Validates user options once at startup and fills in defaults; throws {@link InvalidCacheOptionError}. */
 export function resolveCacheOptions(options: CacheModuleOptions): ResolvedCacheOptions {
@@ -46,6 +51,7 @@ export function resolveCacheOptions(options: CacheModuleOptions): ResolvedCacheO
     l2,
     bus: l2 ? resolveBus(options.bus) : false,
     writeBehind: resolveWriteBehind(options.writeBehind),
+    changeFeed: resolveChangeFeed(options.changeFeed),
   };
 }
 
@@ -96,6 +102,31 @@ function resolveWriteBehind(writeBehind: WriteBehindOptions | undefined): Resolv
     concurrency: positiveInteger(writeBehind.concurrency ?? 4, 'writeBehind.concurrency', MAX_COUNT),
     flushOnShutdown: booleanOption(writeBehind.flushOnShutdown ?? false, 'writeBehind.flushOnShutdown'),
     enqueueTimeout: positiveDuration(writeBehind.enqueueTimeout ?? '1s', 'writeBehind.enqueueTimeout'),
+  };
+}
+
+function resolveChangeFeed(changeFeed: ChangeFeedOptions | undefined): ResolvedCacheOptions['changeFeed'] {
+  if (changeFeed === undefined) return undefined;
+  requireObject(changeFeed, 'changeFeed');
+  rejectUnknownKeys(changeFeed, ALLOWED_KEYS.changeFeed, 'changeFeed.');
+  const { postgres, slot, publication } = changeFeed;
+  const isUrl = typeof postgres === 'string' && /^postgres(ql)?:\/\//.test(postgres);
+  if (!isUrl && (postgres === null || typeof postgres !== 'object' || Array.isArray(postgres))) {
+    throw new InvalidCacheOptionError('changeFeed.postgres', `${shown(postgres)} must be a postgres:// URL or pg client settings`);
+  }
+  if (typeof slot !== 'string' || !SLOT_PATTERN.test(slot)) throw new InvalidCacheOptionError('changeFeed.slot', `${shown(slot)} must match [a-z0-9_]{1,63}`);
+  if (typeof publication !== 'string' || !/^[A-Za-z0-9_]{1,63}$/.test(publication)) {
+    throw new InvalidCacheOptionError('changeFeed.publication', `${shown(publication)} must match [A-Za-z0-9_]{1,63}`);
+  }
+  return {
+    postgres,
+    slot,
+    publication,
+    retryInterval: positiveDuration(changeFeed.retryInterval ?? '2s', 'changeFeed.retryInterval'),
+    statusInterval: positiveDuration(changeFeed.statusInterval ?? '10s', 'changeFeed.statusInterval'),
+    lagInterval: positiveDuration(changeFeed.lagInterval ?? '15s', 'changeFeed.lagInterval'),
+    maxLagBytes:
+      changeFeed.maxLagBytes === undefined ? undefined : positiveInteger(changeFeed.maxLagBytes, 'changeFeed.maxLagBytes', Number.MAX_SAFE_INTEGER),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { RedisConnectionOption } from './cache-options.interface.js';
+import type { ChangeFeedOptions, RedisConnectionOption } from './cache-options.interface.js';
 
 /** Options after validation: durations in milliseconds, defaults applied. */
 export interface ResolvedCacheOptions {
@@ -25,5 +25,8 @@ export interface ResolvedCacheOptions {
         flushOnShutdown: boolean;
         enqueueTimeout: number;
       }
+    | undefined;
+  changeFeed:
+    | { postgres: ChangeFeedOptions['postgres']; slot: string; publication: string; retryInterval: number; statusInterval: number; lagInterval: number; maxLagBytes: number | undefined }
     | undefined;
 }

@@ -1,3 +1,4 @@
+import type { ChangeFeedStats } from '../change-feed/change-feed.stats.js';
 import type { CacheLayer } from '../stores/cache-entry.interface.js';
 
 /** A timed operation reported to {@link CacheStats.onDuration} (L2 and loader only, never the L1 hit path). */
@@ -32,6 +33,8 @@ export class CacheStats {
   writeBehindFallbacks = 0;
   /** Jobs of the write-behind queue not yet done; set by the queue when write-behind is on. */
   writeBehindDepth: (() => Promise<number>) | undefined;
+  /** The PostgreSQL change feed's counters and lag, when `changeFeed` is configured. */
+  changeFeed: ChangeFeedStats | undefined;
   /** Optional observer of write-behind lag (due time to persisted), in seconds. */
   onWriteBehindLag: ((seconds: number) => void) | undefined;
   /** Optional observer of warm cycle durations, in seconds. */
@@ -78,6 +81,7 @@ export class CacheStats {
       http: { ...this.http },
       errors: Object.fromEntries(this.errors),
       evictions: Object.fromEntries(this.evictions),
+      ...(this.changeFeed ? { changeFeed: this.changeFeed.snapshot() } : {}),
     };
   }
 }
