@@ -55,5 +55,5 @@ export { CACHE_MANAGER } from './compat/cache-manager.token.js';
 export type { CacheManagerCompatible, CacheManagerCompatible as Cache, CacheManagerWrapOptions } from './compat/cache-manager.adapter.js';
 export { OnTableChange } from './change-feed/on-table-change.decorator.js';
 export type { ChangeInvalidation, ChangedRow, TableChange, TableChangeHandler } from './change-feed/table-change.interface.js';
-export { ChangeFeedSetupError } from './change-feed/change-feed.setup.js';
+export { ChangeFeedSetupError } from './change-feed/change-feed-setup.error.js';
 export type { ChangeFeedStats } from './change-feed/change-feed.stats.js';

@@ -8,7 +8,8 @@ import type { ResolvedCacheOptions } from '../options/resolved-options.interface
 import { withTimeout } from '../timing/with-timeout.js';
 import { CacheStats } from '../stats/cache-stats.js';
 import { ChangeFeedSession } from './change-feed.session.js';
-import { ChangeFeedSetupError, dropLostSlot, dropSlot, prepareChangeFeed, slotLag, type TableName } from './change-feed.setup.js';
+import { ChangeFeedSetupError } from './change-feed-setup.error.js';
+import { dropLostSlot, dropSlot, prepareChangeFeed, slotLag, type TableName } from './change-feed.setup.js';
 import { ChangeFeedStats } from './change-feed.stats.js';
 import { discoverTableHandlers } from './table-change.discovery.js';
 import { TableChangeDispatcher } from './table-change.dispatcher.js';

@@ -1,12 +1,5 @@
 import type { Client } from 'pg';
-
-/** A change feed that cannot start: the message says what to fix. */
-export class ChangeFeedSetupError extends Error {
-  constructor(message: string) {
-    super(`nestjs-tiered-cache: changeFeed: ${message}`);
-    this.name = 'ChangeFeedSetupError';
-  }
-}
+import { ChangeFeedSetupError } from './change-feed-setup.error.js';
 
 /** A qualified table name, e.g. `public.products`. */
 export interface TableName {
