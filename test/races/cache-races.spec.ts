@@ -196,4 +196,18 @@ describe('races above the store (controllable L2)', () => {
     await settle();
     expect(bus.published).toEqual([{ tags: ['category:a'] }, { keys: ['k'] }]);
   });
+
+  it('a read while a clear is still scanning does not bring a cleared entry back into L1', async () => {
+    const l2 = new ControllableL2();
+    const { cache } = cacheOver(l2);
+    await cache.set('k', 'before the clear');
+    const scanning = deferred<void>();
+    l2.clearReached = scanning.promise;
+    const clearing = cache.clear();
+    await settle();
+    expect(await cache.get('k')).toBeUndefined();
+    scanning.resolve();
+    await clearing;
+    expect(await cache.get('k')).toBeUndefined();
+  });
 });

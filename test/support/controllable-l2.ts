@@ -123,7 +123,11 @@ export class ControllableL2 implements SharedTier {
     });
   }
 
+  /** Resolves to let a paused {@link clear} delete anything (a SCAN that has not reached the entries yet). */
+  clearReached: Promise<void> | undefined;
+
   async clear(): Promise<void> {
+    await this.clearReached;
     return this.call('clear', undefined, () => {
       this.entries.clear();
       this.locks.clear();

@@ -40,6 +40,8 @@ const PUT: WriteMode = { kind: 'put' };
  * against Redis until it answers. Every change that may have reached Redis is published to other instances.
  */
 export class TieredStore {
+  private clearsInFlight = 0;
+
   constructor(
     readonly l1: MemoryStore | undefined,
     readonly l2: SharedTier | undefined,
@@ -63,14 +65,14 @@ export class TieredStore {
 
   /** Reads L2 without throwing: `undefined` on a miss, an invalid entry, or Redis trouble. */
   async readL2(key: string, budget?: RedisBudget, expectedTags?: readonly string[]): Promise<EncodedEntry | undefined> {
-    if (!this.l2) return undefined;
+    if (!this.l2 || this.clearsInFlight > 0) return undefined;
     const entry = await this.guard('get', (deadline) => this.l2!.read(key, deadline, expectedTags), budget);
     return entry === undefined || this.pending.blocks(key, entry.tags) ? undefined : entry;
   }
 
   /** Reads many keys from L2 without throwing. */
   async readManyL2(keys: readonly string[]): Promise<(EncodedEntry | undefined)[]> {
-    if (!this.l2 || keys.length === 0) return keys.map(() => undefined);
+    if (!this.l2 || keys.length === 0 || this.clearsInFlight > 0) return keys.map(() => undefined);
     const entries = (await this.guard('get', (deadline) => this.l2!.readMany(keys, deadline))) ?? keys.map(() => undefined);
     return entries.map((entry, index) => (entry && !this.pending.blocks(keys[index], entry.tags) ? entry : undefined));
   }
@@ -157,8 +159,15 @@ export class TieredStore {
     this.invalidateLocally(message);
     if (!this.l2) return;
     const operation: TimedOperation = message.clear ? 'clear' : message.tags ? 'invalidate' : 'delete';
-    const applied = await this.guard(operation, () => this.applyToRedis(message));
-    if (applied === undefined) this.pending.add(message);
+    // NOTE: a clear takes many round trips (SCAN + UNLINK): until it is done, an entry it has not reached
+    // yet must not be read back into L1. A delete or tag bump is one command, ordered before later reads.
+    if (message.clear) this.clearsInFlight += 1;
+    try {
+      const applied = await this.guard(operation, () => this.applyToRedis(message));
+      if (applied === undefined) this.pending.add(message);
+    } finally {
+      if (message.clear) this.clearsInFlight -= 1;
+    }
   }
 
   /** Drops local copies; also used for messages from other instances. */
