@@ -57,13 +57,26 @@ export async function startRedisServer(options: { args?: string[] } = {}): Promi
     stop: () => terminate(child),
     async restart({ crash = false } = {}) {
       await (crash ? kill(child) : terminate(child));
-      child = await launch(port, options.args ?? []);
+      child = await relaunch(port, options.args ?? []);
     },
     signal(signal) {
       if (!hasExited(child)) child.kill(signal);
     },
     crash: () => kill(child),
   };
+}
+
+// NOTE: right after an exit the port or a Cluster node's config lock can still be held for a moment on a
+// busy machine; a few spaced attempts keep a restart from failing a test for that.
+async function relaunch(port: number, args: string[], attempts = 5): Promise<ChildProcess> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await launch(port, args);
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+    }
+  }
 }
 
 async function launch(port: number, args: string[]): Promise<ChildProcess> {
