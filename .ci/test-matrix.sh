@@ -62,7 +62,7 @@ for version in $VERSIONS; do
   log=$(mktemp)
   version_started=$SECONDS
   set +e
-  PATH="$(bin_dir "$version"):$PATH" node --experimental-vm-modules node_modules/jest/bin/jest.js --runInBand "$@" 2>&1 | tee "$log"
+  PATH="$(bin_dir "$version"):$PATH" node --experimental-vm-modules node_modules/jest/bin/jest.js --runInBand --forceExit "$@" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}
   set -e
   # NOTE: test/support/summary-reporter.cjs prints "tests: N passed, N failed" as the run's last line.
