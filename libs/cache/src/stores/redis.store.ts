@@ -8,10 +8,12 @@ import { RedisUnavailableError, type CircuitBreaker } from './circuit-breaker.js
 import { runBatch, type KeyedCommand } from './redis-batch.js';
 import { EXTEND_LOCK, INVALIDATE_TAG, READ_TAG_VERSION, RELEASE_LOCK, TAKE_LOCK, WRITE_ENTRY, WRITE_IF_LOCKED } from './redis-scripts.js';
 import type { RedisKeyLayout } from './redis-key.layout.js';
+import { RedisReadBatcher } from './redis-read.batcher.js';
 
 const SCAN_BATCH = 500;
 const RANDOM_VERSION_FLOOR = 1_000_000;
 const NO_VERSIONS: Readonly<Record<string, number>> = Object.freeze({});
+const NO_TAGS: readonly string[] = Object.freeze([]);
 /** A fenced script's reply when it arrived after the caller's deadline. */
 const FENCED = -1;
 
@@ -34,6 +36,8 @@ export class RedisStore implements CacheStore {
   /** Redis's clock minus ours, in ms, measured when the connection becomes ready. */
   private clockOffset = 0;
   private readonly onReady = (): void => void this.syncClock();
+  /** GET of one key until a deadline: batched into MGETs per tick, except on a Cluster (an MGET cannot span slots). */
+  private readonly fetch: (key: string, deadline: number) => Promise<Buffer | null>;
 
   constructor(
     readonly redis: Redis | Cluster,
@@ -42,6 +46,11 @@ export class RedisStore implements CacheStore {
     private readonly newTagTtl: number,
     private readonly stats: CacheStats,
   ) {
+    if (redis instanceof Cluster) this.fetch = (key, deadline) => breaker.run(() => redis.getBuffer(key), deadline);
+    else {
+      const batcher = new RedisReadBatcher(redis, breaker);
+      this.fetch = (key, deadline) => batcher.get(key, deadline);
+    }
     redis.on('ready', this.onReady);
     if (redis.status === 'ready') void this.syncClock();
   }
@@ -57,19 +66,18 @@ export class RedisStore implements CacheStore {
     return this.breaker.isOpen;
   }
 
-  /** The entry with its value still encoded, if present and valid for its tags. */
   /**
-   * The entry with its value still encoded, if present and valid for its tags. The versions of
+   * The entry with its value decoded, if present and valid for its tags. The versions of
    * `expectedTags` (the tags the caller's entries carry) are read in the same round trip.
    */
-  read(key: string, deadline = this.breaker.deadline(), expectedTags: readonly string[] = []): Promise<EncodedEntry | undefined> {
+  read(key: string, deadline = this.breaker.deadline(), expectedTags: readonly string[] = NO_TAGS): Promise<EncodedEntry | undefined> {
     const entryKey = this.layout.entry(key);
     if (expectedTags.length === 0) {
-      return this.breaker.run(() => this.redis.getBuffer(entryKey), deadline).then((raw) => (raw === null ? undefined : this.validate(this.decode(key, raw), deadline, NO_VERSIONS)));
+      return this.fetch(entryKey, deadline).then((raw) => (raw === null ? undefined : this.validate(this.decode(key, raw), deadline, NO_VERSIONS)));
     }
-    return this.breaker
-      .run(() => Promise.all([this.redis.getBuffer(entryKey), this.readTagVersions(expectedTags, deadline)]), deadline)
-      .then(([raw, versions]) => (raw === null ? undefined : this.validate(this.decode(key, raw), deadline, versions)));
+    return Promise.all([this.fetch(entryKey, deadline), this.readTagVersions(expectedTags, deadline)]).then(([raw, versions]) =>
+      raw === null ? undefined : this.validate(this.decode(key, raw), deadline, versions),
+    );
   }
 
   /** Like {@link read} for many keys, one round trip per slot. */
@@ -111,11 +119,9 @@ export class RedisStore implements CacheStore {
 
   /** Current versions of `tags`; `NaN` for a missing version key (no entry can match it). */
   async readTagVersions(tags: readonly string[], deadline = this.breaker.deadline()): Promise<Record<string, number>> {
+    const values = await Promise.all(tags.map((tag) => this.fetch(this.layout.tag(tag), deadline)));
     const versions: Record<string, number> = {};
-    if (tags.length === 0) return versions;
-    const commands = tags.map((tag): KeyedCommand => ['get', this.layout.tag(tag)]);
-    const values = await this.breaker.run(() => runBatch(this.redis, commands), deadline);
-    tags.forEach((tag, index) => (versions[tag] = values[index] === null ? Number.NaN : Number(values[index])));
+    tags.forEach((tag, index) => (versions[tag] = parseVersion(values[index])));
     return versions;
   }
 
@@ -268,6 +274,10 @@ export class RedisStore implements CacheStore {
 
 function randomVersion(): number {
   return randomInt(RANDOM_VERSION_FLOOR, 2 ** 47);
+}
+
+function parseVersion(raw: Buffer | null): number {
+  return raw === null ? Number.NaN : Number(raw.toString('latin1'));
 }
 
 function physicalTtl(entry: EncodedEntry): number {
