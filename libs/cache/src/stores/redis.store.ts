@@ -8,7 +8,7 @@ import { RedisUnavailableError, type CircuitBreaker } from './circuit-breaker.js
 import { runBatch, type KeyedCommand } from './redis-batch.js';
 import { EXTEND_LOCK, INVALIDATE_TAG, READ_TAG_VERSION, RELEASE_LOCK, TAKE_LOCK, WRITE_ENTRY, WRITE_IF_LOCKED } from './redis-scripts.js';
 import type { RedisKeyLayout } from './redis-key.layout.js';
-import { RedisReadBatcher } from './redis-read.batcher.js';
+import { RAW_REPLY, RedisReadBatcher, type ReplyReader } from './redis-read.batcher.js';
 
 const SCAN_BATCH = 500;
 const RANDOM_VERSION_FLOOR = 1_000_000;
@@ -36,8 +36,11 @@ export class RedisStore implements CacheStore {
   /** Redis's clock minus ours, in ms, measured when the connection becomes ready. */
   private clockOffset = 0;
   private readonly onReady = (): void => void this.syncClock();
-  /** GET of one key until a deadline: batched into MGETs per tick, except on a Cluster (an MGET cannot span slots). */
-  private readonly fetch: (key: string, deadline: number) => Promise<Buffer | null>;
+  /** GETs until a deadline: batched into MGETs per tick, except on a Cluster (an MGET cannot span slots). */
+  private readonly fetch: <R>(key: string, deadline: number, reader: ReplyReader<R>) => Promise<R>;
+  /** An entry's reply decoded and validated against its recorded tags. */
+  private readonly entryReply: ReplyReader<EncodedEntry | undefined> = (raw, entryKey, deadline) =>
+    raw === null ? undefined : this.validate(this.decode(entryKey, raw), deadline, NO_VERSIONS);
 
   constructor(
     readonly redis: Redis | Cluster,
@@ -46,10 +49,11 @@ export class RedisStore implements CacheStore {
     private readonly newTagTtl: number,
     private readonly stats: CacheStats,
   ) {
-    if (redis instanceof Cluster) this.fetch = (key, deadline) => breaker.run(() => redis.getBuffer(key), deadline);
-    else {
+    if (redis instanceof Cluster) {
+      this.fetch = (key, deadline, reader) => breaker.run(() => redis.getBuffer(key), deadline).then((raw) => reader(raw, key, deadline));
+    } else {
       const batcher = new RedisReadBatcher(redis, breaker);
-      this.fetch = (key, deadline) => batcher.get(key, deadline);
+      this.fetch = (key, deadline, reader) => batcher.get(key, deadline, reader);
     }
     redis.on('ready', this.onReady);
     if (redis.status === 'ready') void this.syncClock();
@@ -72,11 +76,9 @@ export class RedisStore implements CacheStore {
    */
   read(key: string, deadline = this.breaker.deadline(), expectedTags: readonly string[] = NO_TAGS): Promise<EncodedEntry | undefined> {
     const entryKey = this.layout.entry(key);
-    if (expectedTags.length === 0) {
-      return this.fetch(entryKey, deadline).then((raw) => (raw === null ? undefined : this.validate(this.decode(key, raw), deadline, NO_VERSIONS)));
-    }
-    return Promise.all([this.fetch(entryKey, deadline), this.readTagVersions(expectedTags, deadline)]).then(([raw, versions]) =>
-      raw === null ? undefined : this.validate(this.decode(key, raw), deadline, versions),
+    if (expectedTags.length === 0) return this.fetch(entryKey, deadline, this.entryReply);
+    return Promise.all([this.fetch(entryKey, deadline, RAW_REPLY), this.readTagVersions(expectedTags, deadline)]).then(([raw, versions]) =>
+      raw === null ? undefined : this.validate(this.decode(entryKey, raw), deadline, versions),
     );
   }
 
@@ -84,7 +86,7 @@ export class RedisStore implements CacheStore {
   async readMany(keys: readonly string[], deadline = this.breaker.deadline()): Promise<(EncodedEntry | undefined)[]> {
     const commands = keys.map((key): KeyedCommand => ['getBuffer', this.layout.entry(key)]);
     const raws = await this.breaker.run(() => runBatch(this.redis, commands, true), this.breaker.forBatch(deadline, keys.length));
-    const entries = raws.map((raw, index) => (Buffer.isBuffer(raw) || raw instanceof Error ? this.decode(keys[index], raw) : undefined));
+    const entries = raws.map((raw, index) => (Buffer.isBuffer(raw) || raw instanceof Error ? this.decode(commands[index][1], raw) : undefined));
     return this.validateMany(entries, deadline);
   }
 
@@ -119,7 +121,7 @@ export class RedisStore implements CacheStore {
 
   /** Current versions of `tags`; `NaN` for a missing version key (no entry can match it). */
   async readTagVersions(tags: readonly string[], deadline = this.breaker.deadline()): Promise<Record<string, number>> {
-    const values = await Promise.all(tags.map((tag) => this.fetch(this.layout.tag(tag), deadline)));
+    const values = await Promise.all(tags.map((tag) => this.fetch(this.layout.tag(tag), deadline, RAW_REPLY)));
     const versions: Record<string, number> = {};
     tags.forEach((tag, index) => (versions[tag] = parseVersion(values[index])));
     return versions;
@@ -247,11 +249,11 @@ export class RedisStore implements CacheStore {
   // NOTE: an entry that does not decode can only be foreign or damaged (the format version is part of the
   // key), so it is counted and deleted rather than read again and again until it expires. A valid entry
   // written between the read and the delete is lost too: that costs one miss, never a wrong value.
-  private decode(key: string, raw: Buffer | Error): EncodedEntry | undefined {
+  private decode(entryKey: string, raw: Buffer | Error): EncodedEntry | undefined {
     const entry = raw instanceof Error ? undefined : decodeEnvelope(raw);
     if (entry !== undefined) return entry;
     this.stats.recordError('l2', 'decode');
-    this.breaker.run(() => this.redis.del(this.layout.entry(key))).catch(() => undefined);
+    this.breaker.run(() => this.redis.del(entryKey)).catch(() => undefined);
     return undefined;
   }
 
