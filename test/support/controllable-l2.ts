@@ -104,6 +104,33 @@ export class ControllableL2 implements SharedTier {
     });
   }
 
+  async writeManyIfLocked(items: readonly { key: string; entry: EncodedEntry }[], token: string): Promise<boolean[]> {
+    return this.call('writeManyIfLocked', items[0]?.key, () =>
+      items.map(({ key, entry }) => {
+        if (this.locks.get(key) !== token) return false;
+        this.entries.set(key, entry);
+        this.locks.delete(key);
+        return true;
+      }),
+    );
+  }
+
+  async takeLocks(keys: readonly string[], token: string, _ttl: number, mode: LockMode): Promise<boolean[]> {
+    return this.call('takeLocks', keys[0], () =>
+      keys.map((key) => {
+        if (mode === 'nx' && this.locks.has(key)) return false;
+        this.locks.set(key, token);
+        return true;
+      }),
+    );
+  }
+
+  async extendOrReleaseLocks(keys: readonly string[], token: string, ttl: number | 'release'): Promise<void> {
+    return this.call('extendOrReleaseLocks', keys[0], () => {
+      for (const key of keys) if (ttl === 'release' && this.locks.get(key) === token) this.locks.delete(key);
+    });
+  }
+
   async extendLock(key: string, token: string): Promise<boolean> {
     return this.call('extendLock', key, () => this.locks.get(key) === token);
   }

@@ -9,6 +9,8 @@ import type { ResolvedCacheOptions } from './options/resolved-options.interface.
 import type { LoaderContext } from './read-through/loader-context.js';
 import { ReadThrough, type Loader, type ReadThroughPlan } from './read-through/read-through.js';
 import { LoadRunner } from './read-through/load-runner.js';
+import { batchPlan, type BatchLoader, type BatchPlan, type GetManyOrSetOptions } from './read-through/batch-plan.js';
+import { BatchReadThrough } from './read-through/batch-read-through.js';
 import { RefreshScope } from './read-through/refresh-scope.js';
 import { RefreshAhead } from './refresh/refresh-ahead.js';
 import { isRefreshDue, refreshAtProblem, type RefreshAt } from './refresh/refresh-policy.js';
@@ -49,6 +51,7 @@ export interface SetManyItem<T = unknown> extends SetOptions {
 }
 
 const NO_OPTIONS: GetOrSetOptions = {};
+const NO_BATCH_OPTIONS: GetManyOrSetOptions = {};
 // NOTE: short, because a holder extends its lock while its loader runs: a dead holder's lock is gone within 3 s.
 const LOCK_TTL = 3_000;
 
@@ -59,6 +62,7 @@ export class CacheService {
   private readonly l1: MemoryStore | undefined;
   private readonly tiered: TieredStore;
   private readonly readThrough: ReadThrough;
+  private readonly batch: BatchReadThrough;
   private readonly refreshScope = new RefreshScope();
   private readonly pending: PendingInvalidations;
   private readonly refreshAhead: RefreshAhead;
@@ -96,6 +100,7 @@ export class CacheService {
     const runner = new LoadRunner(this.tiered, stats, lock);
     this.refreshAhead = new RefreshAhead(this.tiered, runner, stats, this.logger);
     this.readThrough = new ReadThrough(this.tiered, stats, this.logger, lock, runner, this.refreshAhead);
+    this.batch = new BatchReadThrough(this.l1, this.tiered, stats, this.logger, lock, this.readThrough);
     bus.onRemoteInvalidation((message) => this.tiered.invalidateLocally(message));
   }
 
@@ -231,6 +236,28 @@ export class CacheService {
       values[index] = this.acceptFromL2<T>(keys[index], entry, position)?.value;
     });
     return values;
+  }
+
+  /**
+   * Read-through of many keys: values in the order of `keys`. One L1 pass, one L2 round trip (per slot
+   * on Cluster), then `loadMissing` once with only the keys nobody has cached or is loading (a Map, or an
+   * array in the order of the keys it got); keys it does not return are `undefined` and not cached.
+   */
+  getManyOrSet<T>(keys: readonly string[], loadMissing: BatchLoader<T>, options: GetManyOrSetOptions = NO_BATCH_OPTIONS): Promise<(T | undefined)[]> {
+    let plan: BatchPlan;
+    try {
+      plan = batchPlan(options, this.defaultPlan);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+    return this.getManyOrLoad(keys, loadMissing, plan);
+  }
+
+  /** {@link getManyOrSet} with options already resolved; used by `@CacheableBatch`. */
+  getManyOrLoad<T>(keys: readonly string[], loadMissing: BatchLoader<T>, plan: BatchPlan): Promise<(T | undefined)[]> {
+    const invalid = keys.map(invalidCacheKey).find((problem) => problem !== undefined);
+    if (invalid) return Promise.reject(invalid);
+    return this.batch.getMany(keys, loadMissing, plan, this.refreshScope.isActive);
   }
 
   /** Writes many entries, batched per tier; nothing is written if one value cannot be serialized. */

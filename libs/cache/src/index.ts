@@ -35,6 +35,7 @@ export { WriteBehindQueue, type WriteBehindStats } from './write-behind/write-be
 export { writeBehindSequence } from './write-behind/write-sequence.js';
 export { InvalidCacheOptionError, type Duration } from './options/duration.parser.js';
 export type { LoaderContext } from './read-through/loader-context.js';
+export type { BatchLoader, BatchResult, GetManyOrSetOptions } from './read-through/batch-plan.js';
 export { CacheSerializationError } from './serialization/serialization.error.js';
 export { MissingPeerDependencyError } from './peers/optional-peer.loader.js';
 export { CacheLoadTimeoutError } from './read-through/cache-load-timeout.error.js';

@@ -85,6 +85,24 @@ export class ReadThrough {
     return promise;
   }
 
+  /** The load of `key` running in this process, if any, counted as coalesced: a batch joins it. */
+  joinable<T>(key: string): Promise<T> | undefined {
+    const shared = this.inFlight.get(key);
+    if (shared === undefined) return undefined;
+    this.stats.coalesced += 1;
+    return shared.promise as Promise<T>;
+  }
+
+  /** Makes `promise` (a batch load's result for `key`) the load that concurrent callers of `key` join. */
+  share(key: string, promise: Promise<unknown>, tags: readonly string[]): void {
+    this.inFlight.set(key, { promise, tags });
+    promise
+      .finally(() => {
+        if (this.inFlight.get(key)?.promise === promise) this.inFlight.delete(key);
+      })
+      .catch(() => undefined);
+  }
+
   /** New callers must not join a load that an invalidation has made stale; other loads stay shared. */
   forget(message: InvalidationMessage): void {
     if (message.clear) {

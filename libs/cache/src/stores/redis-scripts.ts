@@ -66,3 +66,46 @@ return 0`);
 export const RELEASE_LOCK = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`);
+
+/**
+ * {@link TAKE_LOCK} for many locks of one slot in one call. ARGV: deadline, token, ttl, mode. Returns
+ * per key 1 taken, 0 held by another.
+ */
+export const TAKE_LOCKS = new LuaScript(`${PAST_DEADLINE}
+local taken = {}
+for index, lock in ipairs(KEYS) do
+  if ARGV[4] == 'nx' then
+    taken[index] = redis.call('SET', lock, ARGV[2], 'PX', ARGV[3], 'NX') and 1 or 0
+  else
+    redis.call('SET', lock, ARGV[2], 'PX', ARGV[3])
+    taken[index] = 1
+  end
+end
+return taken`);
+
+/**
+ * {@link WRITE_IF_LOCKED} for many entries of one slot in one call. KEYS: entry, lock, entry, lock, ...
+ * ARGV: deadline, token, then envelope and ttl per entry. Returns per entry 1 written, 0 lock lost.
+ */
+export const WRITE_MANY_IF_LOCKED = new LuaScript(`${PAST_DEADLINE}
+local written = {}
+for index = 1, #KEYS / 2 do
+  local lock = KEYS[index * 2]
+  if redis.call('GET', lock) == ARGV[2] then
+    redis.call('SET', KEYS[index * 2 - 1], ARGV[index * 2 + 1], 'PX', ARGV[index * 2 + 2])
+    redis.call('DEL', lock)
+    written[index] = 1
+  else
+    written[index] = 0
+  end
+end
+return written`);
+
+/** {@link EXTEND_LOCK} and {@link RELEASE_LOCK} for many locks of one slot. ARGV: token, ttl or 'release'. */
+export const EXTEND_OR_RELEASE_LOCKS = new LuaScript(`
+for _, lock in ipairs(KEYS) do
+  if redis.call('GET', lock) == ARGV[1] then
+    if ARGV[2] == 'release' then redis.call('DEL', lock) else redis.call('PEXPIRE', lock, ARGV[2]) end
+  end
+end
+return 1`);

@@ -5,8 +5,19 @@ import { serialize } from '../serialization/value.serializer.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { CacheEntry, CacheStore } from './cache-entry.interface.js';
 import { RedisUnavailableError, type CircuitBreaker } from './circuit-breaker.js';
-import { runBatch, type KeyedCommand } from './redis-batch.js';
-import { EXTEND_LOCK, INVALIDATE_TAG, READ_TAG_VERSION, RELEASE_LOCK, TAKE_LOCK, WRITE_ENTRY, WRITE_IF_LOCKED } from './redis-scripts.js';
+import { runBatch, runPerSlot, type KeyedCommand } from './redis-batch.js';
+import {
+  EXTEND_LOCK,
+  EXTEND_OR_RELEASE_LOCKS,
+  INVALIDATE_TAG,
+  READ_TAG_VERSION,
+  RELEASE_LOCK,
+  TAKE_LOCK,
+  TAKE_LOCKS,
+  WRITE_ENTRY,
+  WRITE_IF_LOCKED,
+  WRITE_MANY_IF_LOCKED,
+} from './redis-scripts.js';
 import type { RedisKeyLayout } from './redis-key.layout.js';
 
 const SCAN_BATCH = 500;
@@ -18,7 +29,21 @@ const FENCED = -1;
 /** What the tiered layer needs from L2 (the seam a test double stands in for). */
 export type SharedTier = Pick<
   RedisStore,
-  'read' | 'readMany' | 'write' | 'writeIfLocked' | 'snapshotTagVersions' | 'invalidateTags' | 'takeLock' | 'extendLock' | 'releaseLock' | 'delete' | 'clear' | 'stop'
+  | 'read'
+  | 'readMany'
+  | 'write'
+  | 'writeIfLocked'
+  | 'writeManyIfLocked'
+  | 'snapshotTagVersions'
+  | 'invalidateTags'
+  | 'takeLock'
+  | 'takeLocks'
+  | 'extendLock'
+  | 'releaseLock'
+  | 'extendOrReleaseLocks'
+  | 'delete'
+  | 'clear'
+  | 'stop'
 >;
 
 /** How a load takes its key's lock: only if free, or replacing another holder (whose write is then refused). */
@@ -72,12 +97,21 @@ export class RedisStore implements CacheStore {
       .then(([raw, versions]) => (raw === null ? undefined : this.validate(this.decode(key, raw), deadline, versions)));
   }
 
-  /** Like {@link read} for many keys, one round trip per slot. */
-  async readMany(keys: readonly string[], deadline = this.breaker.deadline()): Promise<(EncodedEntry | undefined)[]> {
+  /**
+   * Like {@link read} for many keys, one round trip per slot; the versions of `expectedTags` are read in
+   * the same round trip.
+   */
+  async readMany(keys: readonly string[], deadline = this.breaker.deadline(), expectedTags: readonly string[] = []): Promise<(EncodedEntry | undefined)[]> {
     const commands = keys.map((key): KeyedCommand => ['getBuffer', this.layout.entry(key)]);
-    const raws = await this.breaker.run(() => runBatch(this.redis, commands, true), this.breaker.forBatch(deadline, keys.length));
-    const entries = raws.map((raw, index) => (Buffer.isBuffer(raw) || raw instanceof Error ? this.decode(keys[index], raw) : undefined));
-    return this.validateMany(entries, deadline);
+    for (const tag of expectedTags) commands.push(['get', this.layout.tag(tag)]);
+    const replies = await this.breaker.run(() => runBatch(this.redis, commands, true), this.breaker.forBatch(deadline, commands.length));
+    const known: Record<string, number> = {};
+    expectedTags.forEach((tag, index) => (known[tag] = versionOf(replies[keys.length + index])));
+    const entries = keys.map((key, index) => {
+      const raw = replies[index];
+      return Buffer.isBuffer(raw) || raw instanceof Error ? this.decode(key, raw) : undefined;
+    });
+    return this.validateMany(entries, deadline, known);
   }
 
   /**
@@ -109,13 +143,58 @@ export class RedisStore implements CacheStore {
     return reply === 1;
   }
 
+  /**
+   * {@link writeIfLocked} for many entries sharing one `token`: one script call per slot. Returns per
+   * entry whether it was written (`false`: its lock was lost to a delete or a newer write).
+   */
+  async writeManyIfLocked(items: readonly { key: string; entry: EncodedEntry }[], token: string, deadline = this.breaker.deadline()): Promise<boolean[]> {
+    const batchDeadline = this.breaker.forBatch(deadline, items.length);
+    const fence = this.fence(batchDeadline);
+    const replies = await this.breaker.run(() => {
+      void this.extendTags(items.map(({ entry }) => entry));
+      return runPerSlot(this.redis, items, ({ key }) => this.layout.entry(key), async (group) => {
+        const keys = group.flatMap(({ key }) => [this.layout.entry(key), this.layout.lock(key)]);
+        const args = group.flatMap(({ entry }) => [encodeEnvelope(entry), physicalTtl(entry)]);
+        return perKeyReplies(await WRITE_MANY_IF_LOCKED.run(this.redis, keys, [fence, token, ...args]), 'the write');
+      });
+    }, batchDeadline);
+    return replies.map((reply) => reply === 1);
+  }
+
+  /** {@link takeLock} for many keys with one `token`: one script call per slot. Returns per key whether it was taken. */
+  async takeLocks(keys: readonly string[], token: string, ttl: number, mode: LockMode, deadline = this.breaker.deadline()): Promise<boolean[]> {
+    const batchDeadline = this.breaker.forBatch(deadline, keys.length);
+    const fence = this.fence(batchDeadline);
+    const replies = await this.breaker.run(
+      () =>
+        runPerSlot(this.redis, keys, (key) => this.layout.lock(key), async (group) =>
+          perKeyReplies(await TAKE_LOCKS.run(this.redis, group.map((key) => this.layout.lock(key)), [fence, token, ttl, mode]), 'the lock request'),
+        ),
+      batchDeadline,
+    );
+    return replies.map((reply) => reply === 1);
+  }
+
+  /**
+   * Extends (`ttl` in ms) or releases (`'release'`) the load locks of `keys` that `token` still holds, one
+   * script call per slot. NOTE: a release is sent past the circuit breaker, as in {@link releaseLock}.
+   */
+  async extendOrReleaseLocks(keys: readonly string[], token: string, ttl: number | 'release'): Promise<void> {
+    const send = (): Promise<unknown> =>
+      runPerSlot(this.redis, keys, (key) => this.layout.lock(key), async (group) => {
+        await EXTEND_OR_RELEASE_LOCKS.run(this.redis, group.map((key) => this.layout.lock(key)), [token, ttl]);
+        return group;
+      });
+    await (ttl === 'release' ? send() : this.breaker.run(send));
+  }
+
   /** Current versions of `tags`; `NaN` for a missing version key (no entry can match it). */
   async readTagVersions(tags: readonly string[], deadline = this.breaker.deadline()): Promise<Record<string, number>> {
     const versions: Record<string, number> = {};
     if (tags.length === 0) return versions;
     const commands = tags.map((tag): KeyedCommand => ['get', this.layout.tag(tag)]);
     const values = await this.breaker.run(() => runBatch(this.redis, commands), deadline);
-    tags.forEach((tag, index) => (versions[tag] = values[index] === null ? Number.NaN : Number(values[index])));
+    tags.forEach((tag, index) => (versions[tag] = versionOf(values[index])));
     return versions;
   }
 
@@ -257,17 +336,27 @@ export class RedisStore implements CacheStore {
     return this.readTagVersions(unknown, deadline).then((versions) => (matchesVersions(recorded, { ...known, ...versions }) ? entry : undefined));
   }
 
-  private async validateMany(entries: (EncodedEntry | undefined)[], deadline: number): Promise<(EncodedEntry | undefined)[]> {
-    const tags = new Set<string>();
-    for (const entry of entries) for (const tag of Object.keys(entry?.tags ?? {})) tags.add(tag);
-    if (tags.size === 0) return entries;
-    const versions = await this.readTagVersions([...tags], deadline);
+  private async validateMany(entries: (EncodedEntry | undefined)[], deadline: number, known: Readonly<Record<string, number>>): Promise<(EncodedEntry | undefined)[]> {
+    const unknown = new Set<string>();
+    for (const entry of entries) for (const tag of Object.keys(entry?.tags ?? {})) if (!(tag in known)) unknown.add(tag);
+    const versions = unknown.size === 0 ? known : { ...known, ...(await this.readTagVersions([...unknown], deadline)) };
     return entries.map((entry) => (entry?.tags && !matchesVersions(entry.tags, versions) ? undefined : entry));
   }
 }
 
 function randomVersion(): number {
   return randomInt(RANDOM_VERSION_FLOOR, 2 ** 47);
+}
+
+/** A tag version as read by GET: `NaN` when missing or unreadable, so no entry can match it. */
+function versionOf(reply: unknown): number {
+  return typeof reply === 'string' ? Number(reply) : Number.NaN;
+}
+
+/** A multi-key fenced script's reply: one number per key, or the fence's refusal. */
+function perKeyReplies(reply: unknown, what: string): number[] {
+  if (reply === FENCED) throw new RedisUnavailableError(`${what} reached Redis after its deadline`, false);
+  return reply as number[];
 }
 
 function physicalTtl(entry: EncodedEntry): number {
