@@ -4,6 +4,8 @@ export { L1_STORE, L2_STORE } from './cache.constants.js';
 export { CacheEvict } from './decorators/cache-evict.decorator.js';
 export { CachePut } from './decorators/cache-put.decorator.js';
 export { Cacheable } from './decorators/cacheable.decorator.js';
+export { CacheableBatch } from './decorators/cacheable-batch.decorator.js';
+export type { BatchId, BatchKeyTemplate, BatchRest, CacheableBatchOptions } from './decorators/cacheable-batch.types.js';
 export { RefreshAhead } from './refresh/refresh-ahead.decorator.js';
 export type { RefreshAt } from './refresh/refresh-policy.js';
 export type {
