@@ -145,6 +145,17 @@ describe('getManyOrSet: batch read-through', () => {
     await expect(app.cache.getManyOrSet(['s1', 'new'], async () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
   });
 
+  it('works with L1 only', async () => {
+    const app = await startCacheApp({ namespace: uniqueNamespace(), l2: false });
+    apps.push(app);
+    const loader = recordingLoader();
+
+    expect(await app.cache.getManyOrSet(['a', 'b'], loader.load)).toEqual([productOf('a'), productOf('b')]);
+    expect(await app.cache.getManyOrSet(['b', 'c'], loader.load)).toEqual([productOf('b'), productOf('c')]);
+
+    expect(loader.calls).toEqual([['a', 'b'], ['c']]);
+  });
+
   describe('against a Redis of its own', () => {
     let server: RedisServerHandle;
     let direct: Redis;

@@ -51,37 +51,35 @@ export class BatchReadThrough {
 
   /** Values in the order of `keys` (`undefined` for a key the loader did not return); duplicates are read once. */
   async getMany<T>(keys: readonly string[], loader: BatchLoader<T>, plan: BatchPlan, refreshing: boolean): Promise<(T | undefined)[]> {
-    const call: BatchCall = {
-      loader: loader as BatchLoader<unknown>,
-      plan,
-      refreshing,
-      found: new Map(),
-      stale: new Map(),
-      tags: new Map(),
-      budget: this.tiered.budget(),
-      position: this.tiered.position,
-    };
-    const misses = this.readL1(keys, call);
-    if (misses.length > 0) await this.loadMisses(misses, call);
-    return keys.map((key) => call.found.get(key) as T | undefined);
+    const useL1 = !refreshing && plan.l1 !== false && this.l1 !== undefined;
+    const found = new Map<string, unknown>();
+    const misses = this.readL1(keys, found, useL1);
+    if (misses.length > 0) {
+      const call: BatchCall = {
+        loader: loader as BatchLoader<unknown>,
+        plan,
+        refreshing,
+        found,
+        stale: useL1 ? this.staleInL1(misses) : new Map(),
+        tags: new Map(),
+        budget: this.tiered.budget(),
+        position: this.tiered.position,
+      };
+      await this.loadMisses(misses, call);
+    }
+    return keys.map((key) => found.get(key) as T | undefined);
   }
 
-  private readL1(keys: readonly string[], call: BatchCall): string[] {
-    const useL1 = !call.refreshing && call.plan.l1 !== false && this.l1 !== undefined;
+  /** Fills `found` with the fresh L1 entries; returns the other keys, each once. */
+  private readL1(keys: readonly string[], found: Map<string, unknown>, useL1: boolean): string[] {
     const misses: string[] = [];
     const seen = new Set<string>();
-    const now = Date.now();
     for (const key of keys) {
       if (seen.has(key)) continue;
       seen.add(key);
       const entry = useL1 ? this.l1!.peekFresh(key) : undefined;
-      if (entry !== undefined) {
-        call.found.set(key, entry.value);
-        continue;
-      }
-      misses.push(key);
-      const old = useL1 ? this.l1!.peek(key) : undefined;
-      if (old !== undefined && old.staleUntil > now) call.stale.set(key, { value: old.value, createdAt: old.createdAt });
+      if (entry === undefined) misses.push(key);
+      else found.set(key, entry.value);
     }
     if (useL1) {
       this.stats.hits.l1 += seen.size - misses.length;
@@ -90,15 +88,28 @@ export class BatchReadThrough {
     return misses;
   }
 
+  private staleInL1(keys: readonly string[]): Map<string, StaleValue> {
+    const stale = new Map<string, StaleValue>();
+    const now = Date.now();
+    for (const key of keys) {
+      const entry = this.l1!.peek(key);
+      if (entry !== undefined && entry.staleUntil > now) stale.set(key, { value: entry.value, createdAt: entry.createdAt });
+    }
+    return stale;
+  }
+
   /** Joins the keys loading in this process; reads, locks and loads the others, sharing their loads meanwhile. */
   private async loadMisses(misses: readonly string[], call: BatchCall): Promise<void> {
-    const joined: Promise<unknown>[] = [];
+    const joinedLoads: Promise<unknown>[] = [];
     const own: string[] = [];
     for (const key of misses) {
       const shared = call.refreshing ? undefined : this.readThrough.joinable(key);
       if (shared === undefined) own.push(key);
-      else joined.push(shared.then((value) => call.found.set(key, value)));
+      else joinedLoads.push(shared.then((value) => call.found.set(key, value)));
     }
+    const joined = Promise.all(joinedLoads);
+    // NOTE: handled at once: when the own loads fail first, a joined load's failure must not go unhandled.
+    joined.catch(() => undefined);
     for (const key of own) call.tags.set(key, call.plan.tagsOf(key));
     const settle = this.shareLoads(own, call);
     try {
@@ -108,7 +119,7 @@ export class BatchReadThrough {
       settle(() => ({ error }));
       throw error;
     }
-    await Promise.all(joined);
+    await joined;
   }
 
   /** Lets concurrent single-key reads of `keys` in this process join this batch; returns how to settle them. */
