@@ -19,28 +19,25 @@ async function startApp(options: CacheModuleOptions): Promise<INestApplicationCo
   return NestFactory.createApplicationContext(BatchBenchModule, { logger: ['error'] });
 }
 
-/** The keys of request `index`: the same 90 cached ones, then 10 never requested before. */
-function requestKeys(index: number, label: string): string[] {
+let requests = 0;
+
+/** The keys of one request: the same 90 cached ones, then 10 never requested before. */
+function requestKeys(): string[] {
+  requests += 1;
   const keys = Array.from({ length: CACHED }, (_, offset) => `warm:${offset}`);
-  for (let offset = CACHED; offset < KEYS; offset += 1) keys.push(`cold:${label}:${index}:${offset}`);
+  for (let offset = CACHED; offset < KEYS; offset += 1) keys.push(`cold:${requests}:${offset}`);
   return keys;
 }
 
 async function measureCases(cache: CacheService, tier: string): Promise<void> {
-  let round = 0;
   const [batch, singles] = await measureInterleaved([
-    () => {
-      const label = `batch${(round += 1)}`;
-      return measureConcurrent(`getManyOrSet 100 keys (90 cached, ${tier})`, (index) => cache.getManyOrSet(requestKeys(index, label), async (keys) => keys.map(product)), 1);
-    },
-    () => {
-      const label = `single${(round += 1)}`;
-      return measureConcurrent(
+    () => measureConcurrent(`getManyOrSet 100 keys (90 cached, ${tier})`, () => cache.getManyOrSet(requestKeys(), async (keys) => keys.map(product)), 1),
+    () =>
+      measureConcurrent(
         `100 × getOrSet (90 cached, ${tier})`,
-        (index) => Promise.all(requestKeys(index, label).map((key) => cache.getOrSet(key, async () => product(key)))),
+        () => Promise.all(requestKeys().map((key) => cache.getOrSet(key, async () => product(key)))),
         1,
-      );
-    },
+      ),
   ]);
   report(singles);
   report(batch, singles);
@@ -51,8 +48,9 @@ export async function runBatchBench(redisUrl: string): Promise<void> {
   const l2Only = await startApp({ namespace: 'bench-batch', l1: false, bus: false, l2: { redis: redisUrl } });
   const withL1 = await startApp({ namespace: 'bench-batch', l1: { max: 100_000, ttl: '1h' }, bus: false, l2: { redis: redisUrl } });
   const l2Cache = l2Only.get(CacheService);
-  await l2Cache.setMany(requestKeys(0, 'seed').slice(0, CACHED).map((key) => ({ key, value: product(key), ttl: '1h' })));
-  await withL1.get(CacheService).getMany(requestKeys(0, 'seed').slice(0, CACHED));
+  const cached = requestKeys().slice(0, CACHED);
+  await l2Cache.setMany(cached.map((key) => ({ key, value: product(key), ttl: '1h' })));
+  await withL1.get(CacheService).getMany(cached);
   await measureCases(l2Cache, 'L1 off');
   await measureCases(withL1.get(CacheService), '90 in L1');
   await Promise.all([l2Only.close(), withL1.close()]);
