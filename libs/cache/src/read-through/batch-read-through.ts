@@ -8,7 +8,13 @@ import type { TagSnapshot, TieredStore } from '../stores/tiered.store.js';
 import { OperationTimeoutError, withTimeout } from '../timing/with-timeout.js';
 import { alignResult, type BatchLoader, type BatchPlan } from './batch-plan.js';
 import { CacheLoadTimeoutError } from './cache-load-timeout.error.js';
-import type { LockSettings, ReadThrough } from './read-through.js';
+import type { LockSettings } from './read-through.js';
+
+/** The loads running in this process, one per key, which a batch joins and shares its own with. */
+export interface SharedLoads {
+  join<T>(key: string): Promise<T> | undefined;
+  share<T>(key: string, tags: readonly string[], load: Promise<T>): Promise<T>;
+}
 
 interface StaleValue {
   value: unknown;
@@ -46,7 +52,7 @@ export class BatchReadThrough {
     private readonly stats: CacheStats,
     private readonly logger: Logger,
     private readonly lock: LockSettings,
-    private readonly readThrough: ReadThrough,
+    private readonly loads: SharedLoads,
   ) {}
 
   /** Values in the order of `keys` (`undefined` for a key the loader did not return); duplicates are read once. */
@@ -103,9 +109,13 @@ export class BatchReadThrough {
     const joinedLoads: Promise<unknown>[] = [];
     const own: string[] = [];
     for (const key of misses) {
-      const shared = call.refreshing ? undefined : this.readThrough.joinable(key);
-      if (shared === undefined) own.push(key);
-      else joinedLoads.push(shared.then((value) => call.found.set(key, value)));
+      const shared = call.refreshing ? undefined : this.loads.join(key);
+      if (shared === undefined) {
+        own.push(key);
+        continue;
+      }
+      this.stats.coalesced += 1;
+      joinedLoads.push(shared.then((value) => call.found.set(key, value)));
     }
     const joined = Promise.all(joinedLoads);
     // NOTE: handled at once: when the own loads fail first, a joined load's failure must not go unhandled.
@@ -127,9 +137,8 @@ export class BatchReadThrough {
     if (call.refreshing) return () => undefined;
     const settlers = new Map<string, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
     for (const key of keys) {
-      const promise = new Promise<unknown>((resolve, reject) => settlers.set(key, { resolve, reject }));
-      promise.catch(() => undefined);
-      this.readThrough.share(key, promise, call.tags.get(key)!);
+      const load = new Promise<unknown>((resolve, reject) => settlers.set(key, { resolve, reject }));
+      this.loads.share(key, call.tags.get(key)!, load).catch(() => undefined);
     }
     return (outcome) => {
       for (const [key, { resolve, reject }] of settlers) {

@@ -85,22 +85,18 @@ export class ReadThrough {
     return promise;
   }
 
-  /** The load of `key` running in this process, if any, counted as coalesced: a batch joins it. */
-  joinable<T>(key: string): Promise<T> | undefined {
-    const shared = this.inFlight.get(key);
-    if (shared === undefined) return undefined;
-    this.stats.coalesced += 1;
-    return shared.promise as Promise<T>;
+  /** The load of `key` running in this process, if any (a batch joins it). */
+  join<T>(key: string): Promise<T> | undefined {
+    return this.inFlight.get(key)?.promise as Promise<T> | undefined;
   }
 
-  /** Makes `promise` (a batch load's result for `key`) the load that concurrent callers of `key` join. */
-  share(key: string, promise: Promise<unknown>, tags: readonly string[]): void {
+  /** Shares `load` (a batch load's result for `key`) with later misses of `key` until it settles. */
+  share<T>(key: string, tags: readonly string[], load: Promise<T>): Promise<T> {
+    const promise = load.finally(() => {
+      if (this.inFlight.get(key)?.promise === promise) this.inFlight.delete(key);
+    });
     this.inFlight.set(key, { promise, tags });
-    promise
-      .finally(() => {
-        if (this.inFlight.get(key)?.promise === promise) this.inFlight.delete(key);
-      })
-      .catch(() => undefined);
+    return promise;
   }
 
   /** New callers must not join a load that an invalidation has made stale; other loads stay shared. */
