@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { CacheLoadTimeoutError } from 'nestjs-tiered-cache';
 import { startCacheApp, type CacheApp } from './support/cache-app.factory.js';
 import { startRedisServer, type RedisServerHandle } from './support/redis-server.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
@@ -143,6 +144,15 @@ describe('getManyOrSet: batch read-through', () => {
 
     expect(values).toEqual([productOf('s1'), productOf('s2')]);
     await expect(app.cache.getManyOrSet(['s1', 'new'], async () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
+  });
+
+  it('rejects with a CacheLoadTimeoutError after hardTimeout, and the next call loads again', async () => {
+    const app = await start();
+    const never = new Promise<string[]>(() => undefined);
+
+    await expect(app.cache.getManyOrSet(['h1', 'h2'], () => never, { hardTimeout: 300 })).rejects.toThrow(CacheLoadTimeoutError);
+
+    expect(await app.cache.getManyOrSet(['h1', 'h2'], async (keys) => keys)).toEqual(['h1', 'h2']);
   });
 
   it('works with L1 only', async () => {
