@@ -155,6 +155,22 @@ describe('getManyOrSet: batch read-through', () => {
     expect(await app.cache.getManyOrSet(['h1', 'h2'], async (keys) => keys)).toEqual(['h1', 'h2']);
   });
 
+  it('bypasses and rewrites the cache inside refreshing(fn), telling other instances', async () => {
+    const namespace = uniqueNamespace();
+    const app = await start(namespace);
+    const other = await start(namespace);
+    let version = 1;
+    const load = async (keys: string[]): Promise<string[]> => keys.map((key) => `${key}@${version}`);
+    await app.cache.getManyOrSet(['r1', 'r2'], load);
+    expect(await other.cache.getMany(['r1', 'r2'])).toEqual(['r1@1', 'r2@1']);
+    version = 2;
+
+    expect(await app.cache.refreshing(() => app.cache.getManyOrSet(['r1', 'r2'], load))).toEqual(['r1@2', 'r2@2']);
+
+    await waitFor(async () => (await other.cache.get('r2')) === 'r2@2', { timeout: 2_000 });
+    expect(await app.cache.getManyOrSet(['r1', 'r2'], load)).toEqual(['r1@2', 'r2@2']);
+  });
+
   it('works with L1 only', async () => {
     const app = await startCacheApp({ namespace: uniqueNamespace(), l2: false });
     apps.push(app);
