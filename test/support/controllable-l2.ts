@@ -1,6 +1,6 @@
 import type { EncodedEntry } from '../../libs/cache/src/serialization/envelope.codec.js';
 import { RedisUnavailableError } from '../../libs/cache/src/stores/circuit-breaker.js';
-import type { LockMode, SharedTier } from '../../libs/cache/src/stores/redis.store.js';
+import type { LockMode, LockReply, SharedTier } from '../../libs/cache/src/stores/redis.store.js';
 
 type Operation = keyof SharedTier;
 
@@ -115,9 +115,11 @@ export class ControllableL2 implements SharedTier {
     );
   }
 
-  async takeLocks(keys: readonly string[], token: string, _ttl: number, mode: LockMode): Promise<boolean[]> {
+  async takeLocks(keys: readonly string[], token: string, _ttl: number, mode: LockMode, foundNone: readonly boolean[]): Promise<LockReply[]> {
     return this.call('takeLocks', keys[0], () =>
-      keys.map((key) => {
+      keys.map((key, index): LockReply => {
+        const written = mode === 'nx' && foundNone[index] ? this.entries.get(key) : undefined;
+        if (written) return { entry: this.valid(written) };
         if (mode === 'nx' && this.locks.has(key)) return false;
         this.locks.set(key, token);
         return true;

@@ -28,6 +28,8 @@ interface BatchCall {
   refreshing: boolean;
   found: Map<string, unknown>;
   stale: Map<string, StaleValue>;
+  /** Keys whose L2 entry was there but not fresh: their locks are taken even if it is rewritten meanwhile. */
+  present: Set<string>;
   /** The tags of each key, computed once per call. */
   tags: Map<string, readonly string[]>;
   budget: RedisBudget;
@@ -67,6 +69,7 @@ export class BatchReadThrough {
         refreshing,
         found,
         stale: useL1 ? this.staleInL1(misses) : new Map(),
+        present: new Set(),
         tags: new Map(),
         budget: this.tiered.budget(),
         position: this.tiered.position,
@@ -155,15 +158,17 @@ export class BatchReadThrough {
     // NOTE: one round trip for both: the tag versions the values will record, and the locks of their keys.
     const [snapshot, claim] = await Promise.all([
       this.tiered.snapshotTags(unique(missing.map((key) => call.tags.get(key)!)), call.plan.ttl + call.plan.grace, call.budget),
-      this.claim(missing, call.refreshing ? 'take' : 'nx', call.budget),
+      this.claim(missing, call.refreshing ? 'take' : 'nx', call, (key) => !call.present.has(key)),
     ]);
     const tags = { ...snapshot, position: call.position };
-    const held = missing.filter((key) => claim.held.has(key));
-    const servedStale = held.filter((key) => call.stale.has(key));
-    this.serveStale(servedStale, call, 'another instance is loading them');
-    const waiting = held.filter((key) => !call.stale.has(key));
+    this.serveStale(
+      claim.held.filter((key) => call.stale.has(key)),
+      call,
+      'another instance is loading them',
+    );
+    const waiting = claim.held.filter((key) => !call.stale.has(key));
     const load = (loadKeys: readonly string[], token: string): Promise<void> => this.loadInChunks(loadKeys, token, tags, call);
-    await Promise.all([load(missing.filter((key) => !claim.held.has(key)), claim.token), this.awaitOthers(waiting, call, load)]);
+    await Promise.all([load(claim.taken, claim.token), this.awaitOthers(waiting, call, load)]);
   }
 
   /** Reads L2 once (per slot), promoting fresh entries; returns the keys still missing, noting stale values. */
@@ -181,6 +186,7 @@ export class BatchReadThrough {
       }
       this.stats.misses.l2 += 1;
       missing.push(key);
+      if (entry !== undefined) call.present.add(key);
       const older = call.stale.get(key);
       if (entry !== undefined && entry.staleUntil > now && (older === undefined || entry.createdAt > older.createdAt)) {
         call.stale.set(key, { value: entryValue(entry), createdAt: entry.createdAt });
@@ -189,20 +195,35 @@ export class BatchReadThrough {
     return missing;
   }
 
-  /** Takes the locks of `keys` with a new token; `held`: the keys another instance is loading. */
-  private async claim(keys: readonly string[], mode: LockMode, budget: RedisBudget): Promise<{ token: string; held: ReadonlySet<string> }> {
+  /**
+   * Takes the locks of `keys` with one new token. A key the caller found no entry for (`foundNone`) whose
+   * entry was written meanwhile is not locked: a fresh entry is taken as found, an invalid one is locked
+   * regardless. Returns the keys to load here and those another instance is loading.
+   */
+  private async claim(keys: readonly string[], mode: LockMode, call: BatchCall, foundNone: (key: string) => boolean): Promise<{ token: string; taken: string[]; held: string[] }> {
     const token = `${this.lock.owner}:batch:${++this.tokenCounter}`;
-    const l2 = this.tiered.l2;
-    if (!l2 || keys.length === 0) return { token, held: new Set() };
+    const taken: string[] = [];
+    const held: string[] = [];
+    const written: string[] = [];
+    const replies = this.tiered.l2 ? await this.tiered.takeLocks(keys, token, this.lock.ttl, mode, keys.map(foundNone), call.budget) : undefined;
     // NOTE: when Redis does not answer, no key is known to be held: all are loaded, and written only where the lock request landed in time.
-    const taken = await this.tiered.guard('get', (deadline) => l2.takeLocks(keys, token, this.lock.ttl, mode, deadline), budget);
-    return { token, held: new Set(taken === undefined ? [] : keys.filter((_, index) => !taken[index])) };
+    if (replies === undefined) return { token, taken: [...keys], held };
+    keys.forEach((key, index) => {
+      const reply = replies[index];
+      if (typeof reply === 'boolean') (reply ? taken : held).push(key);
+      else if (!this.acceptFresh(key, reply.entry, call)) written.push(key);
+    });
+    if (written.length === 0) return { token, taken, held };
+    const again = await this.tiered.takeLocks(written, token, this.lock.ttl, mode, written.map(() => false), call.budget);
+    written.forEach((key, index) => (again?.[index] === false ? held : taken).push(key));
+    return { token, taken, held };
   }
 
   /**
-   * Polls L2 for the keys other instances are loading until `lockWait`; a key whose lock is released
-   * without a value is locked and loaded here at once. Past `lockWait` the rest is loaded too, with a
-   * token that does not hold their locks: the slow loads' results are the ones cached.
+   * Polls for the keys other instances are loading until `lockWait`, one lock request per slot each time:
+   * a key written meanwhile is read back, one whose lock was released without a value is locked and
+   * loaded here at once. Past `lockWait` the rest is loaded too, with a token that does not hold their
+   * locks: the slow loads' results are the ones cached.
    */
   private async awaitOthers(keys: readonly string[], call: BatchCall, load: (keys: readonly string[], token: string) => Promise<void>): Promise<void> {
     const loads: Promise<void>[] = [];
@@ -210,18 +231,15 @@ export class BatchReadThrough {
     let waiting = keys;
     for (let pause = FIRST_POLL_DELAY; waiting.length > 0; pause = Math.min(pause * 2, LONGEST_POLL_DELAY)) {
       await sleep(Math.max(0, Math.min(pause, deadline - Date.now())));
-      const entries = await this.tiered.readManyL2(waiting, call.budget);
-      const still = waiting.filter((key, index) => !this.acceptFresh(key, entries[index], call));
-      if (still.length === 0) break;
-      const claim = await this.claim(still, 'nx', call.budget);
+      const claim = await this.claim(waiting, 'nx', call, () => true);
       const expired = Date.now() >= deadline;
-      const free = expired ? still : still.filter((key) => !claim.held.has(key));
+      const free = expired ? [...claim.taken, ...claim.held] : claim.taken;
       if (free.length > 0) {
         const loading = load(free, claim.token);
         loading.catch(() => undefined);
         loads.push(loading);
       }
-      waiting = expired ? [] : still.filter((key) => claim.held.has(key));
+      waiting = expired ? [] : claim.held;
     }
     await Promise.all(loads);
   }

@@ -68,20 +68,25 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0`);
 
 /**
- * {@link TAKE_LOCK} for many locks of one slot in one call. ARGV: deadline, token, ttl, mode. Returns
- * per key 1 taken, 0 held by another.
+ * {@link TAKE_LOCK} for many keys of one slot in one call. KEYS: entry, lock, entry, lock, ... ARGV:
+ * deadline, token, ttl, mode, then per key '1' when the caller found no entry (in mode 'nx', an entry
+ * written since is returned instead of taking its lock) or '0'. Returns per key 1 taken, 0 held by
+ * another, or the entry.
  */
 export const TAKE_LOCKS = new LuaScript(`${PAST_DEADLINE}
-local taken = {}
-for index, lock in ipairs(KEYS) do
-  if ARGV[4] == 'nx' then
-    taken[index] = redis.call('SET', lock, ARGV[2], 'PX', ARGV[3], 'NX') and 1 or 0
+local replies = {}
+for index = 1, #KEYS / 2 do
+  local written = ARGV[4] == 'nx' and ARGV[index + 4] == '1' and redis.call('GET', KEYS[index * 2 - 1])
+  if written then
+    replies[index] = written
+  elseif ARGV[4] == 'nx' then
+    replies[index] = redis.call('SET', KEYS[index * 2], ARGV[2], 'PX', ARGV[3], 'NX') and 1 or 0
   else
-    redis.call('SET', lock, ARGV[2], 'PX', ARGV[3])
-    taken[index] = 1
+    redis.call('SET', KEYS[index * 2], ARGV[2], 'PX', ARGV[3])
+    replies[index] = 1
   end
 end
-return taken`);
+return replies`);
 
 /**
  * {@link WRITE_IF_LOCKED} for many entries of one slot in one call. KEYS: entry, lock, entry, lock, ...

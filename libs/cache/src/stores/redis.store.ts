@@ -46,6 +46,9 @@ export type SharedTier = Pick<
   | 'stop'
 >;
 
+/** Per key of {@link RedisStore.takeLocks}: taken, held by another, or the entry written since the caller's read. */
+export type LockReply = boolean | { entry: EncodedEntry | undefined };
+
 /** How a load takes its key's lock: only if free, or replacing another holder (whose write is then refused). */
 export type LockMode = 'nx' | 'take';
 
@@ -161,18 +164,27 @@ export class RedisStore implements CacheStore {
     return replies.map((reply) => reply === 1);
   }
 
-  /** {@link takeLock} for many keys with one `token`: one script call per slot. Returns per key whether it was taken. */
-  async takeLocks(keys: readonly string[], token: string, ttl: number, mode: LockMode, deadline = this.breaker.deadline()): Promise<boolean[]> {
+  /**
+   * {@link takeLock} for many keys with one `token`: one script call per slot. In mode `nx`, a key the
+   * caller found no entry for (`foundNone`) is not locked when an entry was written since: that entry
+   * (validated, `undefined` if invalid) comes back instead, so a load that just finished is not run again.
+   */
+  async takeLocks(keys: readonly string[], token: string, ttl: number, mode: LockMode, foundNone: readonly boolean[], deadline = this.breaker.deadline()): Promise<LockReply[]> {
     const batchDeadline = this.breaker.forBatch(deadline, keys.length);
     const fence = this.fence(batchDeadline);
+    const indexes = keys.map((_, index) => index);
     const replies = await this.breaker.run(
       () =>
-        runPerSlot(this.redis, keys, (key) => this.layout.lock(key), async (group) =>
-          perKeyReplies(await TAKE_LOCKS.run(this.redis, group.map((key) => this.layout.lock(key)), [fence, token, ttl, mode]), 'the lock request'),
-        ),
+        runPerSlot(this.redis, indexes, (index) => this.layout.lock(keys[index]), async (group) => {
+          const scriptKeys = group.flatMap((index) => [this.layout.entry(keys[index]), this.layout.lock(keys[index])]);
+          const flags = group.map((index) => (foundNone[index] ? '1' : '0'));
+          return perKeyReplies(await TAKE_LOCKS.runBuffer(this.redis, scriptKeys, [fence, token, ttl, mode, ...flags]), 'the lock request');
+        }),
       batchDeadline,
     );
-    return replies.map((reply) => reply === 1);
+    const written = replies.map((reply, index) => (Buffer.isBuffer(reply) ? this.decode(keys[index], reply) : undefined));
+    const valid = written.some((entry) => entry !== undefined) ? await this.validateMany(written, deadline, NO_VERSIONS) : written;
+    return replies.map((reply, index) => (Buffer.isBuffer(reply) ? { entry: valid[index] } : reply === 1));
   }
 
   /**
@@ -354,9 +366,9 @@ function versionOf(reply: unknown): number {
 }
 
 /** A multi-key fenced script's reply: one number per key, or the fence's refusal. */
-function perKeyReplies(reply: unknown, what: string): number[] {
+function perKeyReplies(reply: unknown, what: string): unknown[] {
   if (reply === FENCED) throw new RedisUnavailableError(`${what} reached Redis after its deadline`, false);
-  return reply as number[];
+  return reply as unknown[];
 }
 
 function physicalTtl(entry: EncodedEntry): number {

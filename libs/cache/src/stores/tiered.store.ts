@@ -8,7 +8,7 @@ import type { CacheEntry } from './cache-entry.interface.js';
 import { mayHaveApplied } from './circuit-breaker.js';
 import type { MemoryStore } from './memory.store.js';
 import { RedisBudget } from './redis-budget.js';
-import type { SharedTier } from './redis.store.js';
+import type { LockMode, LockReply, SharedTier } from './redis.store.js';
 
 /** Timing and tags of a value about to be written. */
 export interface EntryPlan {
@@ -82,6 +82,18 @@ export class TieredStore {
     if (!this.l2 || keys.length === 0 || this.clearsInFlight > 0) return keys.map(() => undefined);
     const entries = (await this.guard('get', (deadline) => this.l2!.readMany(keys, deadline, expectedTags), budget)) ?? keys.map(() => undefined);
     return entries.map((entry, index) => (entry && !this.pending.blocks(keys[index], entry.tags) ? entry : undefined));
+  }
+
+  /**
+   * Takes the load locks of a batch ({@link SharedTier.takeLocks}) without throwing: `undefined` when
+   * Redis did not answer. An entry returned instead of a lock is filtered as {@link readManyL2} does.
+   */
+  async takeLocks(keys: readonly string[], token: string, ttl: number, mode: LockMode, foundNone: readonly boolean[], budget: RedisBudget): Promise<LockReply[] | undefined> {
+    const replies = await this.guard('get', (deadline) => this.l2!.takeLocks(keys, token, ttl, mode, foundNone, deadline), budget);
+    return replies?.map((reply, index) => {
+      if (typeof reply === 'boolean' || reply.entry === undefined) return reply;
+      return this.clearsInFlight > 0 || this.pending.blocks(keys[index], reply.entry.tags) ? { entry: undefined } : reply;
+    });
   }
 
   /**
