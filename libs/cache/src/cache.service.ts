@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CacheEngine } from './engine/cache.engine.js';
-import type { ReadSource } from './engine/read-source.interface.js';
+import type { EntryDefaults, ReadSource } from './engine/read-source.interface.js';
 import { assertCacheTags } from './keys/cache-key.guard.js';
 import { parseDuration, type Duration } from './options/duration.parser.js';
 import type { LoaderContext } from './read-through/loader-context.js';
@@ -40,10 +40,13 @@ export interface SetManyItem<T = unknown> extends SetOptions {
 
 const NO_OPTIONS: GetOrSetOptions = {};
 
-interface GetOrSetCall {
-  loader: Loader<unknown>;
-  options: GetOrSetOptions;
-}
+/** How `getOrSet` reads: subject the loader, input the options, parsed only on a miss or a due refresh. */
+const GET_OR_SET: ReadSource<unknown, Loader<unknown>, GetOrSetOptions> = {
+  l1: true,
+  refreshAt: (_loader, options) => validRefreshAt(options.refreshAhead),
+  loader: (loader) => loader,
+  plan: (_loader, options, defaults) => readThroughPlan(options, defaults),
+};
 
 /** The engine behind each service, for the library's own parts (decorators, HTTP caching, the adapter). */
 const engines = new WeakMap<CacheService, CacheEngine>();
@@ -59,12 +62,6 @@ export class CacheService {
   /** Counters of hits, misses, stale hits and errors per layer. */
   readonly stats: CacheStats;
   private readonly engine: CacheEngine;
-  private readonly getOrSetSource: ReadSource<unknown, GetOrSetCall> = {
-    l1: true,
-    refreshAt: (call) => validRefreshAt(call.options.refreshAhead),
-    loader: (call) => call.loader,
-    plan: (call) => this.readThroughPlan(call.options),
-  };
 
   constructor(engine: CacheEngine) {
     this.engine = engine;
@@ -89,7 +86,7 @@ export class CacheService {
 
   /** Writes L1 and L2; throws `CacheSerializationError` (writing nothing) if the value cannot be stored. */
   async set<T>(key: string, value: T, options: SetOptions = NO_OPTIONS): Promise<void> {
-    await this.engine.put(key, value, this.plan(options));
+    await this.engine.put(key, value, entryPlan(options, this.engine.defaults));
   }
 
   /** Removes keys from L1 and L2 and tells other instances; never throws because Redis is down. */
@@ -103,7 +100,7 @@ export class CacheService {
    */
   getOrSet<T>(key: string, loader: (context: LoaderContext<T>) => Promise<T> | T, options: GetOrSetOptions = NO_OPTIONS): Promise<T> {
     try {
-      return this.engine.read(key, this.getOrSetSource as ReadSource<T, GetOrSetCall>, { loader: loader as Loader<unknown>, options });
+      return this.engine.read(key, GET_OR_SET as ReadSource<T, Loader<T>, GetOrSetOptions>, loader, options);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -116,7 +113,7 @@ export class CacheService {
 
   /** Writes many entries, batched per tier; nothing is written if one value cannot be serialized. */
   async setMany(items: readonly SetManyItem[]): Promise<void> {
-    await this.engine.putMany(items.map(({ key, value, ...options }) => ({ key, value, plan: this.plan(options) })));
+    await this.engine.putMany(items.map(({ key, value, ...options }) => ({ key, value, plan: entryPlan(options, this.engine.defaults) })));
   }
 
   /** Every entry carrying one of `tags` is gone for every instance: one Redis command per tag. */
@@ -138,26 +135,27 @@ export class CacheService {
   get hasPendingInvalidations(): boolean {
     return this.engine.hasPendingInvalidations;
   }
+}
 
-  private plan(options: SetOptions): EntryPlan {
-    if (options.tags !== undefined) assertCacheTags(options.tags);
-    const { defaults } = this.engine;
-    return {
-      ttl: options.ttl === undefined ? defaults.ttl : parseDuration(options.ttl, 'ttl'),
-      grace: options.grace === undefined ? defaults.grace : parseDuration(options.grace, 'grace'),
-      tags: options.tags ?? [],
-    };
-  }
+/** Resolves `set` options against the module's defaults. */
+function entryPlan(options: SetOptions, defaults: EntryDefaults): EntryPlan {
+  if (options.tags !== undefined) assertCacheTags(options.tags);
+  return {
+    ttl: options.ttl === undefined ? defaults.ttl : parseDuration(options.ttl, 'ttl'),
+    grace: options.grace === undefined ? defaults.grace : parseDuration(options.grace, 'grace'),
+    tags: options.tags ?? [],
+  };
+}
 
-  private readThroughPlan(options: GetOrSetOptions): ReadThroughPlan {
-    return {
-      ...this.plan(options),
-      timeout: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
-      hardTimeout: options.hardTimeout === undefined ? undefined : parseDuration(options.hardTimeout, 'hardTimeout'),
-      shouldCache: undefined,
-      refreshAt: validRefreshAt(options.refreshAhead),
-    };
-  }
+/** Resolves `getOrSet` options against the module's defaults. */
+function readThroughPlan(options: GetOrSetOptions, defaults: EntryDefaults): ReadThroughPlan {
+  return {
+    ...entryPlan(options, defaults),
+    timeout: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
+    hardTimeout: options.hardTimeout === undefined ? undefined : parseDuration(options.hardTimeout, 'hardTimeout'),
+    shouldCache: undefined,
+    refreshAt: validRefreshAt(options.refreshAhead),
+  };
 }
 
 function validRefreshAt(refreshAt: RefreshAt | undefined): RefreshAt | undefined {
