@@ -1,7 +1,7 @@
 import { MissingPeerDependencyError } from '../cache.errors.js';
 
 /** The optional peer dependencies, each loaded only by the feature that needs it. */
-export type OptionalPeer = 'bullmq' | 'cron' | 'prom-client';
+export type OptionalPeer = 'bullmq' | 'cron' | 'pg' | 'prom-client';
 
 const loaded = new Map<OptionalPeer, unknown>();
 
