@@ -1,9 +1,10 @@
-import type { CacheService } from '../cache.service.js';
+import { CacheDecoratorError } from '../cache.errors.js';
+import type { CacheEngine } from '../engine/cache.engine.js';
 import type { KeyBuilder } from '../keys/key-template.js';
 import { validMaxBatchSize, type BatchPlan } from '../read-through/batch-plan.js';
 import { DEFAULT_HARD_TIMEOUT } from '../read-through/read-through.js';
 import { BatchCoalescer } from './batch-coalescer.js';
-import { CacheDecoratorError, type OriginalMethod } from './cache-operation.js';
+import type { OriginalMethod } from './cache-operation.js';
 import type { BatchKeyTemplate, CacheableBatchOptions } from './cacheable-batch.types.js';
 import { compileKey, decoratorDuration } from './compiled-keys.js';
 import { CompiledOperation } from './compiled-operation.js';
@@ -34,23 +35,23 @@ interface CompiledBatch {
 export class CacheableBatchOperation extends CompiledOperation<CacheableBatchOptions, CompiledBatch> {
   private readonly coalescer = new BatchCoalescer();
 
-  protected run(compiled: CompiledBatch, cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  protected run(compiled: CompiledBatch, engine: CacheEngine, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
     const ids: unknown = args[0];
     if (!Array.isArray(ids)) return Promise.reject(new CacheDecoratorError(this.location, '@CacheableBatch needs an array of ids as the first argument'));
-    const load = (batchIds: readonly unknown[], batchArgs: readonly unknown[]): Promise<unknown[]> => this.load(compiled, cache, method, thisArg, batchIds, batchArgs);
+    const load = (batchIds: readonly unknown[], batchArgs: readonly unknown[]): Promise<unknown[]> => this.load(compiled, engine, method, thisArg, batchIds, batchArgs);
     const values = compiled.coalesce && thisArg !== null && typeof thisArg === 'object' ? this.coalescer.enqueue(thisArg, ids, args, load) : load(ids, args);
     return compiled.returnsMap ? values.then((found) => mapOf(ids, found)) : values;
   }
 
   /** The values of `ids` (aligned with them), through `getManyOrLoad`. */
-  private load(compiled: CompiledBatch, cache: CacheService, method: OriginalMethod, thisArg: unknown, ids: readonly unknown[], args: readonly unknown[]): Promise<unknown[]> {
+  private load(compiled: CompiledBatch, engine: CacheEngine, method: OriginalMethod, thisArg: unknown, ids: readonly unknown[], args: readonly unknown[]): Promise<unknown[]> {
     const rest = args.slice(1);
     const keys = ids.map((id) => compiled.key([id, ...rest]));
     const idOf = new Map<string, unknown>();
     keys.forEach((key, index) => idOf.has(key) || idOf.set(key, ids[index]));
     const plan: BatchPlan = {
-      ttl: compiled.ttl ?? cache.defaults.ttl,
-      grace: compiled.grace ?? cache.defaults.grace,
+      ttl: compiled.ttl ?? engine.defaults.ttl,
+      grace: compiled.grace ?? engine.defaults.grace,
       tagsOf: (key) => compiled.tags.map((build) => build([idOf.get(key), ...rest])),
       timeout: compiled.timeout,
       hardTimeout: compiled.hardTimeout,
@@ -58,7 +59,7 @@ export class CacheableBatchOperation extends CompiledOperation<CacheableBatchOpt
       shouldCache: (value) => value != null,
       maxBatchSize: compiled.maxBatchSize,
     };
-    return cache.getManyOrLoad(keys, async (missing) => {
+    return engine.readMany(keys, async (missing) => {
       const missingIds = missing.map((key) => idOf.get(key));
       return this.alignById(missingIds, await method.apply(thisArg, [missingIds, ...rest]));
     }, plan);

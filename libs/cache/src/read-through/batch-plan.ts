@@ -1,5 +1,6 @@
 import { assertCacheTags } from '../keys/cache-key.guard.js';
-import { InvalidCacheOptionError, parseDuration, type Duration } from '../options/duration.parser.js';
+import { InvalidCacheOptionError } from '../cache.errors.js';
+import { parseDuration, type Duration } from '../options/duration.parser.js';
 import { DEFAULT_HARD_TIMEOUT } from './read-through.js';
 
 /** What a batch loader returns: a Map key → value, or an array with one item per key it got, in order. */

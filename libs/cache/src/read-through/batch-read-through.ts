@@ -5,9 +5,9 @@ import type { MemoryStore } from '../stores/memory.store.js';
 import type { RedisBudget } from '../stores/redis-budget.js';
 import type { LockMode } from '../stores/redis.store.js';
 import type { TagSnapshot, TieredStore } from '../stores/tiered.store.js';
-import { OperationTimeoutError, withTimeout } from '../timing/with-timeout.js';
+import { CacheLoadTimeoutError, OperationTimeoutError } from '../cache.errors.js';
+import { withTimeout } from '../timing/with-timeout.js';
 import { alignResult, type BatchLoader, type BatchPlan } from './batch-plan.js';
-import { CacheLoadTimeoutError } from './cache-load-timeout.error.js';
 import type { LockSettings } from './read-through.js';
 
 /** The loads running in this process, one per key, which a batch joins and shares its own with. */
