@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Cacheable, CacheModule, CacheService, type CacheModuleOptions } from 'nestjs-tiered-cache';
 import { startBenchRedis } from './bench-redis.js';
+import { runBatchBench } from './batch-read-through.bench.js';
 import { runHttpBench } from './http-cache.bench.js';
 import { measureConcurrent, measureInterleaved, measureSequential, report } from './measure.js';
 import { runPeersBench } from './peers/peers.bench.js';
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
 
   bare.disconnect();
   await Promise.all([tiered.close(), l2Only.close()]);
+  await runBatchBench(redis.url);
   await runHttpBench(redis.url);
   await runPeersBench(redis.url);
   await redis.stop();
