@@ -4,7 +4,9 @@ import { InvalidationLog } from './invalidation/invalidation-log.js';
 import { assertCacheKey, assertCacheTags, invalidCacheKey } from './keys/cache-key.guard.js';
 import { INVALIDATION_BUS, type InvalidationBus } from './invalidation/invalidation-bus.js';
 import { PendingInvalidations } from './invalidation/pending-invalidations.js';
-import { parseDuration, type Duration } from './options/duration.parser.js';
+import { InvalidCacheOptionError, parseDuration, type Duration } from './options/duration.parser.js';
+import { resolveJitter } from './options/cache-options.validator.js';
+import { splitInvalidateArguments, type ItemsThenOptions } from './invalidation/invalidate-options.js';
 import type { ResolvedCacheOptions } from './options/resolved-options.interface.js';
 import type { LoaderContext } from './read-through/loader-context.js';
 import { ReadThrough, type Loader, type ReadThroughPlan } from './read-through/read-through.js';
@@ -24,6 +26,16 @@ export interface SetOptions {
   ttl?: Duration;
   grace?: Duration;
   tags?: readonly string[];
+  /** Random spread of `ttl` (`0.1` = up to ±10 %); default the module's `jitter`. */
+  jitter?: number;
+  /** `false` keeps the entry out of L1 (this instance's copy is dropped; reads go to Redis). */
+  l1?: false;
+}
+
+/** Options of {@link CacheService.get}. */
+export interface GetOptions<T> {
+  /** Returned instead of `undefined` when no fresh value is cached (it is not cached). */
+  default: T;
 }
 
 /** Options of {@link CacheService.getOrSet}. */
@@ -87,6 +99,7 @@ export class CacheService {
       bus,
       stats,
       options.l2 ? options.l2.commandTimeout : 0,
+      options.jitter,
     );
     const lock = {
       wait: options.l2 ? options.l2.lockWait : 0,
@@ -120,8 +133,10 @@ export class CacheService {
     return entry;
   }
 
-  /** The fresh value, or `undefined`: L1 first, then L2 (promoting to L1). */
-  get<T>(key: string): Promise<T | undefined> {
+  /** The fresh value, or `undefined` (or `options.default`): L1 first, then L2 (promoting to L1). */
+  get<T>(key: string): Promise<T | undefined>;
+  get<T>(key: string, options: GetOptions<T>): Promise<T>;
+  get<T>(key: string, options?: GetOptions<T>): Promise<T | undefined> {
     if (this.l1 !== undefined) {
       const entry = this.l1.peekFresh<T>(key);
       if (entry !== undefined) {
@@ -130,10 +145,20 @@ export class CacheService {
       }
       this.stats.misses.l1 += 1;
     }
-    if (!this.tiered.l2) return Promise.resolve(undefined);
+    const fallback = options?.default;
+    if (!this.tiered.l2) return Promise.resolve(fallback);
     const invalid = invalidCacheKey(key);
     if (invalid) return Promise.reject(invalid);
-    return this.getFromL2<T>(key).then((found) => found?.value);
+    return this.getFromL2<T>(key).then((found) => (found === undefined ? fallback : found.value));
+  }
+
+  /** How long the cached value of `key` stays fresh, in milliseconds; `undefined` when none is fresh. */
+  async ttl(key: string): Promise<number | undefined> {
+    const entry = this.l1?.peekFresh(key);
+    if (entry !== undefined) return remaining(entry.freshUntil);
+    assertCacheKey(key);
+    const found = await this.tiered.readL2(key);
+    return found === undefined ? undefined : remaining(found.freshUntil);
   }
 
   /** Whether a fresh value is cached. */
@@ -156,10 +181,14 @@ export class CacheService {
     await this.tiered.write(key, value, plan, snapshot, undefined, budget);
   }
 
-  /** Removes keys from L1 and L2 and tells other instances; never throws because Redis is down. */
-  async delete(...keys: string[]): Promise<void> {
+  /**
+   * Removes keys from L1 and L2 and tells other instances; never throws because Redis is down. With
+   * `{ soft: true }` last, marks them stale instead (see {@link InvalidateOptions}).
+   */
+  async delete(...keysThenOptions: ItemsThenOptions): Promise<void> {
+    const { items: keys, soft } = splitInvalidateArguments(keysThenOptions);
     keys.forEach(assertCacheKey);
-    if (keys.length > 0) await this.tiered.invalidate({ keys: [...new Set(keys)] });
+    if (keys.length > 0) await this.tiered.invalidate({ keys: [...new Set(keys)], ...softFlag(soft) });
   }
 
   /**
@@ -239,10 +268,14 @@ export class CacheService {
     await this.tiered.writeMany(items.map(({ key, value, ...options }) => ({ key, value, plan: this.plan(options) })));
   }
 
-  /** Every entry carrying one of `tags` is gone for every instance: one Redis command per tag. */
-  async invalidateTags(...tags: string[]): Promise<void> {
+  /**
+   * Every entry carrying one of `tags` is gone for every instance: one Redis command per tag. With
+   * `{ soft: true }` last, they are marked stale instead (see {@link InvalidateOptions}).
+   */
+  async invalidateTags(...tagsThenOptions: ItemsThenOptions): Promise<void> {
+    const { items: tags, soft } = splitInvalidateArguments(tagsThenOptions);
     assertCacheTags(tags);
-    if (tags.length > 0) await this.tiered.invalidate({ tags: [...new Set(tags)] });
+    if (tags.length > 0) await this.tiered.invalidate({ tags: [...new Set(tags)], ...softFlag(soft) });
   }
 
   /** Deletes this namespace's entries (SCAN + UNLINK in batches), never other namespaces. */
@@ -288,6 +321,8 @@ export class CacheService {
       ttl: options.ttl === undefined ? this.options.defaultTtl : parseDuration(options.ttl, 'ttl'),
       grace: options.grace === undefined ? this.options.grace : parseDuration(options.grace, 'grace'),
       tags: options.tags ?? [],
+      ...(options.jitter === undefined ? {} : { jitter: resolveJitter(options.jitter, 'jitter') }),
+      ...(options.l1 === undefined ? {} : { l1: l1Flag(options.l1) }),
     };
   }
 
@@ -300,6 +335,20 @@ export class CacheService {
       refreshAt: validRefreshAt(options.refreshAhead),
     };
   }
+}
+
+function remaining(freshUntil: number): number | undefined {
+  const left = freshUntil - Date.now();
+  return left > 0 ? left : undefined;
+}
+
+function softFlag(soft: boolean): { soft?: true } {
+  return soft ? { soft } : {};
+}
+
+function l1Flag(l1: unknown): false {
+  if (l1 === false) return false;
+  throw new InvalidCacheOptionError('l1', `${String(l1)} is not allowed: only false (keep the entry out of L1)`);
 }
 
 function validRefreshAt(refreshAt: RefreshAt | undefined): RefreshAt | undefined {

@@ -1,5 +1,6 @@
 export { CacheModule } from './cache.module.js';
-export { CacheService, type GetOrSetOptions, type SetManyItem, type SetOptions } from './cache.service.js';
+export { CacheService, type GetOptions, type GetOrSetOptions, type SetManyItem, type SetOptions } from './cache.service.js';
+export type { InvalidateOptions } from './invalidation/invalidate-options.js';
 export { L1_STORE, L2_STORE } from './cache.constants.js';
 export { CacheEvict } from './decorators/cache-evict.decorator.js';
 export { CachePut } from './decorators/cache-put.decorator.js';

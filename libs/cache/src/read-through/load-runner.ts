@@ -58,7 +58,7 @@ export class LoadRunner {
 
   /** Runs the loader; caches its result unless skipped or not cacheable; the lock is released either way. */
   async loadAndStore<T>({ key, loader, plan, staleValue, tags, token, budget, publish }: LoadAttempt<T>): Promise<T> {
-    const context = new LoaderContextState<T>(key, staleValue, { ttl: plan.ttl, grace: plan.grace, tags: plan.tags, l1: plan.l1 });
+    const context = new LoaderContextState<T>(key, staleValue, { ttl: plan.ttl, grace: plan.grace, tags: plan.tags, l1: plan.l1, jitter: plan.jitter });
     const stop = this.stats.time('load', 'loader');
     const started = Date.now();
     const heartbeat = this.keepLocked(key, token);
