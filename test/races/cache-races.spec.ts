@@ -10,6 +10,7 @@ import { resolveCacheOptions } from '../../libs/cache/src/options/cache-options.
 import { CacheLoadTimeoutError } from '../../libs/cache/src/read-through/cache-load-timeout.error.js';
 import { CacheSerializationError } from '../../libs/cache/src/serialization/serialization.error.js';
 import { deserialize } from '../../libs/cache/src/serialization/value.serializer.js';
+import { CacheEvents } from '../../libs/cache/src/events/cache.events.js';
 import { CacheStats } from '../../libs/cache/src/stats/cache-stats.js';
 import { RedisUnavailableError } from '../../libs/cache/src/stores/circuit-breaker.js';
 import { MemoryStore } from '../../libs/cache/src/stores/memory.store.js';
@@ -42,7 +43,7 @@ function cacheOver(l2: ControllableL2, options: Partial<CacheModuleOptions> = {}
   const log = new InvalidationLog();
   const l1 = resolved.l1 ? new MemoryStore(resolved.l1, log, stats) : null;
   const bus = new RecordingBus();
-  return { cache: new CacheService(resolved, l1, l2, bus, log, new PendingInvalidations(new Logger('races')), stats), bus };
+  return { cache: new CacheService(resolved, l1, l2, bus, log, new PendingInvalidations(new Logger('races')), stats, new CacheEvents()), bus };
 }
 
 function storedValue(l2: ControllableL2, key: string): unknown {

@@ -14,6 +14,7 @@ import { LoadRunner } from './read-through/load-runner.js';
 import { RefreshScope } from './read-through/refresh-scope.js';
 import { RefreshAhead } from './refresh/refresh-ahead.js';
 import { isRefreshDue, refreshAtProblem, type RefreshAt } from './refresh/refresh-policy.js';
+import { CacheEvents } from './events/cache.events.js';
 import { CacheStats } from './stats/cache-stats.js';
 import type { EncodedEntry } from './serialization/envelope.codec.js';
 import type { CacheEntry } from './stores/cache-entry.interface.js';
@@ -85,6 +86,8 @@ export class CacheService {
     pending: PendingInvalidations,
     /** Counters of hits, misses, stale hits and errors per layer. */
     readonly stats: CacheStats,
+    /** Events to log or trace what the cache does: `cache.events.on('stale', ({ key, reason }) => ...)`. */
+    readonly events: CacheEvents,
   ) {
     this.l1 = l1 ?? undefined;
     this.defaultPlan = Object.freeze({ ttl: options.defaultTtl, grace: options.grace });
@@ -99,6 +102,7 @@ export class CacheService {
       bus,
       stats,
       options.l2 ? options.l2.commandTimeout : 0,
+      events,
       options.jitter,
     );
     const lock = {
@@ -109,7 +113,7 @@ export class CacheService {
     const runner = new LoadRunner(this.tiered, stats, lock);
     this.refreshAhead = new RefreshAhead(this.tiered, runner, stats, this.logger);
     this.readThrough = new ReadThrough(this.tiered, stats, this.logger, lock, runner, this.refreshAhead);
-    bus.onRemoteInvalidation((message) => this.tiered.invalidateLocally(message));
+    bus.onRemoteInvalidation((message) => this.tiered.invalidateLocally(message, true));
   }
 
   /** The namespace every key is relative to. */

@@ -40,6 +40,8 @@ export { CacheSerializationError } from './serialization/serialization.error.js'
 export { MissingPeerDependencyError } from './peers/optional-peer.loader.js';
 export { CacheLoadTimeoutError } from './read-through/cache-load-timeout.error.js';
 export { CacheStats } from './stats/cache-stats.js';
+export { CacheEvents } from './events/cache.events.js';
+export type { CacheEventListener, CacheEventMap, CacheEventName, InvalidatedEvent } from './events/cache-event.types.js';
 export type { CacheEntry, CacheLayer, CacheStore } from './stores/cache-entry.interface.js';
 export { HttpCacheInterceptor, HttpCacheInterceptor as CacheInterceptor } from './http/http-cache.interceptor.js';
 export {

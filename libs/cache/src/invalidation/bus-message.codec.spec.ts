@@ -11,6 +11,7 @@ describe('bus message codec', () => {
     expect(decodeBusMessage(encoded)).toEqual({
       kind: 'message',
       sender: 'instance-1',
+      version: 1,
       message: { keys: ['product:13'], tags: ['products'], clear: false },
     });
   });
@@ -18,9 +19,9 @@ describe('bus message codec', () => {
   it('carries soft invalidations in format v2 and keeps hard ones in v1, which earlier releases read', () => {
     const soft = encodeBusMessage('instance-1', { keys: ['product:13'], soft: true });
     expect(packr.unpack(soft)).toEqual([2, 'instance-1', ['product:13'], [], false, true]);
-    expect(decodeBusMessage(soft)).toEqual({ kind: 'message', sender: 'instance-1', message: { keys: ['product:13'], tags: [], clear: false, soft: true } });
+    expect(decodeBusMessage(soft)).toEqual({ kind: 'message', sender: 'instance-1', version: 2, message: { keys: ['product:13'], tags: [], clear: false, soft: true } });
     expect(packr.unpack(encodeBusMessage('instance-1', { tags: ['t'] }))).toEqual([1, 'instance-1', [], ['t'], false]);
-    expect(decodeBusMessage(pack([1, 'old', ['k'], [], false]))).toEqual({ kind: 'message', sender: 'old', message: { keys: ['k'], tags: [], clear: false } });
+    expect(decodeBusMessage(pack([1, 'old', ['k'], [], false]))).toEqual({ kind: 'message', sender: 'old', version: 1, message: { keys: ['k'], tags: [], clear: false } });
   });
 
   it.each([

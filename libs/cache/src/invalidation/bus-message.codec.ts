@@ -24,7 +24,7 @@ type WireMessage =
 
 /** What a received payload turned out to be. */
 export type DecodedBusMessage =
-  | { kind: 'message'; sender: string; message: InvalidationMessage }
+  | { kind: 'message'; sender: string; version: number; message: InvalidationMessage }
   /** A message of another format version (e.g. during a rolling upgrade): its content cannot be read. */
   | { kind: 'other-version'; sender: string; version: number }
   | { kind: 'malformed' };
@@ -55,7 +55,7 @@ export function decodeBusMessage(raw: Buffer): DecodedBusMessage {
   if (FIELDS[version] === undefined) return { kind: 'other-version', sender, version };
   const [, , keys, tags, clear, soft = false] = wire as unknown[];
   if (wire.length !== FIELDS[version] || !isItemList(keys) || !isItemList(tags) || typeof clear !== 'boolean' || typeof soft !== 'boolean') return MALFORMED;
-  return { kind: 'message', sender, message: soft ? { keys, tags, clear, soft } : { keys, tags, clear } };
+  return { kind: 'message', sender, version, message: soft ? { keys, tags, clear, soft } : { keys, tags, clear } };
 }
 
 function isSender(value: unknown): value is string {

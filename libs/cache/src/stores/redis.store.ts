@@ -67,6 +67,7 @@ export class RedisStore implements CacheStore {
   ) {
     redis.on('ready', this.onReady);
     if (redis.status === 'ready') void this.syncClock();
+    stats.l2BreakerOpen = () => breaker.isTripped;
   }
 
   /** Stops background timers and listeners (module shutdown); the connection is closed by its owner. */

@@ -1,3 +1,4 @@
+import type { CacheEvents } from '../events/cache.events.js';
 import type { InvalidationMessage, InvalidationPublisher } from '../invalidation/invalidation-message.js';
 import type { PendingInvalidations } from '../invalidation/pending-invalidations.js';
 import type { InvalidationLog } from '../invalidation/invalidation-log.js';
@@ -54,6 +55,7 @@ export class TieredStore {
     private readonly publisher: InvalidationPublisher,
     private readonly stats: CacheStats,
     private readonly commandTimeout: number,
+    private readonly events: CacheEvents,
     /** The module's `jitter`, for plans that do not set their own. */
     private readonly jitter = 0,
   ) {}
@@ -178,8 +180,8 @@ export class TieredStore {
     }
   }
 
-  /** Drops local copies; also used for messages from other instances. */
-  invalidateLocally(message: InvalidationMessage): void {
+  /** Drops local copies (marks them stale when soft); also used for messages from other instances (`remote`). */
+  invalidateLocally(message: InvalidationMessage, remote = false): void {
     if (message.clear) {
       this.invalidations.recordClear();
       this.l1?.clearNow();
@@ -196,6 +198,10 @@ export class TieredStore {
       this.stats.invalidations.tag += message.tags.length;
     }
     this.onLocalInvalidation(message);
+    if (this.events.listening.invalidated) {
+      const { keys = [], tags = [], clear = false, soft = false } = message;
+      this.events.emit('invalidated', { keys, tags, clear, soft, remote });
+    }
   }
 
   /** Redis side of an invalidation, then the message to other instances; throws on Redis trouble. */
