@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { InvalidCacheOptionError, L1_STORE, type CacheStore } from 'nestjs-tiered-cache';
 import { startCacheApp, type CacheApp } from './support/cache-app.factory.js';
-import { redisUrl, uniqueNamespace } from './support/test-redis.js';
+import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
 
 const sleep = (milliseconds: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, milliseconds));
 
@@ -68,6 +68,35 @@ describe('per-call controls', () => {
     await app.cache.set('fresh', 'v', { l1: false });
     expect(await l1.get('fresh')).toBeUndefined();
     await expect(app.cache.set('k', 'v', { l1: true as never })).rejects.toThrow(/'l1'/);
+  });
+
+  it('getOrSet with l1: false neither reads nor writes L1', async () => {
+    const namespace = uniqueNamespace('ctl');
+    const [deaf, other] = [await start(namespace, { bus: false }), await start(namespace)];
+    const l1 = deaf.app.get<CacheStore>(L1_STORE);
+    await deaf.cache.set('k', 'old');
+    await other.cache.set('k', 'new');
+    expect(await deaf.cache.getOrSet('k', async () => 'loaded', { l1: false })).toBe('new');
+    expect(await deaf.cache.get('k')).toBe('old');
+    expect(await deaf.cache.getOrSet('cold', async () => 'loaded', { l1: false })).toBe('loaded');
+    expect(await l1.get('cold')).toBeUndefined();
+    expect(await other.cache.get('cold')).toBe('loaded');
+  });
+
+  it('getOrSet with forceFresh runs the loader over a fresh entry and rewrites it everywhere; its error reaches the caller', async () => {
+    const namespace = uniqueNamespace('ctl');
+    const [app, other] = [await start(namespace), await start(namespace)];
+    await app.cache.set('k', 'cached', { ttl: '1h', grace: '1h' });
+    expect(await other.cache.get('k')).toBe('cached');
+    let calls = 0;
+    const loader = async (): Promise<string> => `loaded ${++calls}`;
+    expect(await app.cache.getOrSet('k', loader, { forceFresh: true })).toBe('loaded 1');
+    expect(await app.cache.getOrSet('k', loader, { forceFresh: true })).toBe('loaded 2');
+    expect(await app.cache.get('k')).toBe('loaded 2');
+    await waitFor(async () => (await other.cache.get('k')) === 'loaded 2');
+    await expect(app.cache.getOrSet('k', () => Promise.reject(new Error('down')), { forceFresh: true, grace: '1h' })).rejects.toThrow('down');
+    expect(await app.cache.getOrSet('k', loader)).toBe('loaded 2');
+    await expect(app.cache.getOrSet('k', loader, { forceFresh: 'yes' as never })).rejects.toThrow(/'forceFresh'/);
   });
 
   it('jitter spreads the ttls of keys written together, within ±jitter (module option and per call)', async () => {

@@ -53,6 +53,10 @@ export interface GetOrSetOptions extends SetOptions {
    * stale value within grace) and the next call loads again. Default `'60s'`.
    */
   hardTimeout?: Duration;
+  /** Skip both tiers: run the loader and write its result everywhere (its error reaches the caller). */
+  forceFresh?: boolean;
+  /** After the loader fails within grace, how long the stale value is served without calling it again; default the module's. */
+  failureThrottle?: Duration;
 }
 
 /** One item of {@link CacheService.setMany}. */
@@ -110,9 +114,9 @@ export class CacheService {
       ttl: LOCK_TTL,
       owner: bus.instanceId,
     };
-    const runner = new LoadRunner(this.tiered, stats, lock);
+    const runner = new LoadRunner(this.tiered, stats, lock, events);
     this.refreshAhead = new RefreshAhead(this.tiered, runner, stats, this.logger);
-    this.readThrough = new ReadThrough(this.tiered, stats, this.logger, lock, runner, this.refreshAhead);
+    this.readThrough = new ReadThrough(this.tiered, stats, this.logger, lock, runner, this.refreshAhead, events, options.failureThrottle);
     bus.onRemoteInvalidation((message) => this.tiered.invalidateLocally(message, true));
   }
 
@@ -212,8 +216,9 @@ export class CacheService {
   }
 
   private readOrLoad<T>(key: string, loader: Loader<T>, options: GetOrSetOptions, plan: ReadThroughPlan | undefined): Promise<T> {
-    const refreshing = this.refreshScope.isActive;
-    const useL1 = !refreshing && plan?.l1 !== false && this.l1 !== undefined;
+    // NOTE: any forceFresh but false takes the loading path, where a non-boolean is rejected.
+    const refreshing = this.refreshScope.isActive || (options.forceFresh !== undefined && options.forceFresh !== false);
+    const useL1 = !refreshing && (plan ? plan.l1 : options.l1) !== false && this.l1 !== undefined;
     const entry = useL1 ? this.l1!.peekFresh<T>(key) : undefined;
     if (entry !== undefined) {
       this.stats.hits.l1 += 1;
@@ -331,12 +336,16 @@ export class CacheService {
   }
 
   private readThroughPlan(options: GetOrSetOptions): ReadThroughPlan {
+    if (options.forceFresh !== undefined && typeof options.forceFresh !== 'boolean') {
+      throw new InvalidCacheOptionError('forceFresh', `${String(options.forceFresh)} must be true or false`);
+    }
     return {
       ...this.plan(options),
       timeout: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
       hardTimeout: options.hardTimeout === undefined ? undefined : parseDuration(options.hardTimeout, 'hardTimeout'),
       shouldCache: undefined,
       refreshAt: validRefreshAt(options.refreshAhead),
+      ...(options.failureThrottle === undefined ? {} : { failureThrottle: parseDuration(options.failureThrottle, 'failureThrottle') }),
     };
   }
 }

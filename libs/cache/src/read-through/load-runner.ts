@@ -1,3 +1,4 @@
+import type { CacheEvents } from '../events/cache.events.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { RedisBudget } from '../stores/redis-budget.js';
 import type { LockMode } from '../stores/redis.store.js';
@@ -37,6 +38,7 @@ export class LoadRunner {
     private readonly tiered: TieredStore,
     private readonly stats: CacheStats,
     private readonly lock: LockSettings,
+    private readonly events: CacheEvents,
   ) {}
 
   /**
@@ -74,6 +76,7 @@ export class LoadRunner {
       stop();
     }
     context.plan.loadDuration = Date.now() - started;
+    if (this.events.listening.loaded) this.events.emit('loaded', { key, duration: context.plan.loadDuration });
     const cacheable = plan.shouldCache ? plan.shouldCache(value) : value !== undefined;
     if (context.skipped || !cacheable) {
       this.release(key, token);

@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import type { CacheEvents } from '../events/cache.events.js';
 import type { InvalidationMessage } from '../invalidation/invalidation-message.js';
 import { entryValue } from '../serialization/envelope.codec.js';
 import type { CacheStats } from '../stats/cache-stats.js';
@@ -11,6 +12,7 @@ import { isRefreshDue, type RefreshAt } from '../refresh/refresh-policy.js';
 import type { LoadAttempt, LoadRunner } from './load-runner.js';
 import type { LoaderContext } from './loader-context.js';
 import { CacheLoadTimeoutError } from './cache-load-timeout.error.js';
+import { FailureThrottle } from './failure-throttle.js';
 
 /** A loader for `getOrSet`. */
 export type Loader<T> = (context: LoaderContext<T>) => Promise<T> | T;
@@ -25,6 +27,8 @@ export interface ReadThroughPlan extends EntryPlan {
   shouldCache: ((value: unknown) => boolean) | undefined;
   /** Refresh a fresh entry in the background once it is this far into its ttl. */
   refreshAt?: RefreshAt;
+  /** After a failed load within grace, how long the stale value is served without loading; default the module's. */
+  failureThrottle?: number;
 }
 
 /** Settings of the cross-instance lock, in milliseconds. */
@@ -59,6 +63,7 @@ export const DEFAULT_HARD_TIMEOUT = 60_000;
  */
 export class ReadThrough {
   private readonly inFlight = new Map<string, SharedLoad>();
+  private readonly throttle = new FailureThrottle();
 
   constructor(
     private readonly tiered: TieredStore,
@@ -67,6 +72,9 @@ export class ReadThrough {
     private readonly lock: LockSettings,
     private readonly runner: LoadRunner,
     private readonly refreshAhead: RefreshAhead,
+    private readonly events: CacheEvents,
+    /** The module's `failureThrottle`, in milliseconds. */
+    private readonly failureThrottle: number,
   ) {}
 
   /** Loads `key` after an L1 miss (or a stale L1 entry), sharing the load with concurrent callers. */
@@ -114,6 +122,7 @@ export class ReadThrough {
     const found = refreshing ? undefined : await this.tiered.readL2(key, budget, plan.tags);
     if (found && found.freshUntil > Date.now()) {
       this.stats.hits.l2 += 1;
+      this.throttle.end(key);
       if (plan.refreshAt !== undefined && isRefreshDue(found, plan.refreshAt, Date.now())) this.refreshAhead.start(key, loader, plan);
       return this.tiered.promote<T>(key, found, position, plan.l1);
     }
@@ -121,6 +130,7 @@ export class ReadThrough {
     if (found && found.staleUntil > Date.now() && (!stale || found.createdAt > stale.createdAt)) {
       stale = { value: entryValue<T>(found), createdAt: found.createdAt };
     }
+    if (stale && this.throttle.holds(key)) return this.serveStale(key, stale, 'failure throttle', false);
     // NOTE: a refresh replaces whatever load is running: its result is newer.
     const [tags, claim] = await Promise.all([
       this.tiered.snapshotTags(plan.tags, plan.ttl + plan.grace, budget),
@@ -147,6 +157,7 @@ export class ReadThrough {
     } catch (error: unknown) {
       if (!(error instanceof OperationTimeoutError)) {
         if (!stale) throw error;
+        this.throttle.start(key, plan.failureThrottle ?? this.failureThrottle);
         return this.serveStale(key, stale, `the loader failed: ${describe(error)}`);
       }
       // NOTE: the late load goes on and still lands in the cache (through its lock); only its failure is left to report.
@@ -158,9 +169,11 @@ export class ReadThrough {
     }
   }
 
-  private serveStale<T>(key: string, stale: StaleValue<T>, reason: string): T {
+  // NOTE: not logged while the failure throttle holds: the failure that started it was, once.
+  private serveStale<T>(key: string, stale: StaleValue<T>, reason: string, log = true): T {
     this.stats.staleHits += 1;
-    this.logger.warn(`Serving stale '${key}': ${reason}`);
+    if (log) this.logger.warn(`Serving stale '${key}': ${reason}`);
+    if (this.events.listening.stale) this.events.emit('stale', { key, reason });
     return stale.value;
   }
 
