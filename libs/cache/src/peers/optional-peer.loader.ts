@@ -1,5 +1,5 @@
 /** The optional peer dependencies, each loaded only by the feature that needs it. */
-export type OptionalPeer = 'bullmq' | 'cron' | 'prom-client';
+export type OptionalPeer = 'bullmq' | 'cron' | 'pg' | 'prom-client';
 
 /** Thrown at startup when a feature is configured whose optional peer dependency is not installed. */
 export class MissingPeerDependencyError extends Error {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { jest } from '@jest/globals';
 import { isSupportedVersion, requireRedisVersion } from './redis-version.check.js';
 
 /** A stand-in for a connection: only `INFO server` and the `ready` event, the two things the check uses. */
@@ -42,5 +43,18 @@ describe('requireRedisVersion (issue 7.22)', () => {
     const logger = fakeLogger();
     await requireRedisVersion(fakeRedis(() => Promise.reject(new Error("ERR unknown command 'INFO'"))), true, logger);
     expect(logger.warnings).toEqual([expect.stringMatching(/Could not check the Redis version.*unknown command/)]);
+  });
+
+  it('does not hold startup when a connected Redis never answers INFO', async () => {
+    jest.useFakeTimers();
+    try {
+      const logger = fakeLogger();
+      const check = requireRedisVersion(fakeRedis(() => new Promise<string>(() => undefined)), true, logger);
+      await jest.advanceTimersByTimeAsync(5_000);
+      await expect(check).resolves.toBeUndefined();
+      expect(logger.warnings).toEqual([expect.stringMatching(/Could not check the Redis version.*no reply within 5000 ms/)]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

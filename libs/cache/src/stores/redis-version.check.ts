@@ -6,6 +6,9 @@ export const MINIMUM_REDIS_VERSION = '7.0.0';
 
 type VersionSource = Pick<Redis, 'info'>;
 
+// NOTE: a server that accepts the connection but does not answer must not hold startup forever.
+const INFO_TIMEOUT = 5_000;
+
 /**
  * Checks that every Redis (each master of a Cluster) is at least {@link MINIMUM_REDIS_VERSION}.
  * Connected (`ready`): throws, so startup fails with a clear message instead of every tagged write
@@ -44,7 +47,7 @@ export function isSupportedVersion(version: string): boolean {
 
 async function serverVersion(server: VersionSource, logger: Logger): Promise<string | undefined> {
   try {
-    const info = await server.info('server');
+    const info = await withTimeout(server.info('server'), INFO_TIMEOUT);
     const version = /^redis_version:([^\r\n]+)/m.exec(info)?.[1];
     if (version === undefined) logger.warn('Could not read the Redis version from INFO server; not checked');
     return version;
@@ -52,6 +55,14 @@ async function serverVersion(server: VersionSource, logger: Logger): Promise<str
     logger.warn(`Could not check the Redis version (INFO server failed: ${error instanceof Error ? error.message : String(error)})`);
     return undefined;
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no reply within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function isCluster(client: Redis | Cluster): client is Cluster {
