@@ -122,7 +122,6 @@ export class ReadThrough {
     const found = refreshing ? undefined : await this.tiered.readL2(key, budget, plan.tags);
     if (found && found.freshUntil > Date.now()) {
       this.stats.hits.l2 += 1;
-      this.throttle.end(key);
       if (plan.refreshAt !== undefined && isRefreshDue(found, plan.refreshAt, Date.now())) this.refreshAhead.start(key, loader, plan);
       return this.tiered.promote<T>(key, found, position, plan.l1);
     }
@@ -130,7 +129,7 @@ export class ReadThrough {
     if (found && found.staleUntil > Date.now() && (!stale || found.createdAt > stale.createdAt)) {
       stale = { value: entryValue<T>(found), createdAt: found.createdAt };
     }
-    if (stale && this.throttle.holds(key)) return this.serveStale(key, stale, 'failure throttle', false);
+    if (stale && this.throttle.holds(key, stale.createdAt)) return this.serveStale(key, stale, 'failure throttle', false);
     // NOTE: a refresh replaces whatever load is running: its result is newer.
     const [tags, claim] = await Promise.all([
       this.tiered.snapshotTags(plan.tags, plan.ttl + plan.grace, budget),
@@ -157,7 +156,7 @@ export class ReadThrough {
     } catch (error: unknown) {
       if (!(error instanceof OperationTimeoutError)) {
         if (!stale) throw error;
-        this.throttle.start(key, plan.failureThrottle ?? this.failureThrottle);
+        this.throttle.start(key, plan.failureThrottle ?? this.failureThrottle, stale.createdAt);
         return this.serveStale(key, stale, `the loader failed: ${describe(error)}`);
       }
       // NOTE: the late load goes on and still lands in the cache (through its lock); only its failure is left to report.
