@@ -32,6 +32,38 @@ describe('cache events', () => {
     return app;
   }
 
+  it('reports hits and misses per layer, loads and stale values served', async () => {
+    const namespace = uniqueNamespace('ev');
+    const [a, b] = [await start(namespace), await start(namespace)];
+    const seenA = record(a.cache, 'hit', 'miss', 'loaded', 'stale');
+    const seenB = record(b.cache, 'hit', 'miss');
+    const entry = { ttl: 150, grace: '1h' } as const;
+
+    await a.cache.getOrSet('k', async () => 'v1', entry);
+    await a.cache.getOrSet('k', async () => 'unused', entry);
+    await b.cache.get('k');
+    await b.cache.getMany(['k', 'absent']);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await a.cache.getOrSet('k', () => Promise.reject(new Error('down')), entry)).toBe('v1');
+
+    expect(seenA).toEqual([
+      ['miss', { key: 'k', layer: 'l1' }],
+      ['miss', { key: 'k', layer: 'l2' }],
+      ['loaded', { key: 'k', duration: expect.any(Number) }],
+      ['hit', { key: 'k', layer: 'l1' }],
+      ['miss', { key: 'k', layer: 'l1' }],
+      ['miss', { key: 'k', layer: 'l2' }],
+      ['stale', { key: 'k', reason: 'the loader failed: down' }],
+    ]);
+    expect(seenB).toEqual([
+      ['miss', { key: 'k', layer: 'l1' }],
+      ['hit', { key: 'k', layer: 'l2' }],
+      ['hit', { key: 'k', layer: 'l1' }],
+      ['miss', { key: 'absent', layer: 'l1' }],
+      ['miss', { key: 'absent', layer: 'l2' }],
+    ]);
+  });
+
   it('reports invalidations here and from other instances, and the bus messages that brought them', async () => {
     const namespace = uniqueNamespace('ev');
     const [a, b] = [await start(namespace), await start(namespace)];

@@ -18,9 +18,11 @@ describe('soft invalidation', () => {
   beforeEach(async () => {
     namespace = uniqueNamespace('soft');
     const l1 = { max: 1_000, ttl: '1h' as const };
-    writer = await startCacheApp({ namespace, l1, l2: { redis: redisUrl() } });
-    peer = await startCacheApp({ namespace, l1, l2: { redis: redisUrl() } });
-    l2Only = await startCacheApp({ namespace, l1: false, l2: { redis: redisUrl() } });
+    // NOTE: no failure throttle: a load right after a failed one must run (cache-failure-throttle tests it).
+    const base = { namespace, l2: { redis: redisUrl() }, failureThrottle: 0 };
+    writer = await startCacheApp({ ...base, l1 });
+    peer = await startCacheApp({ ...base, l1 });
+    l2Only = await startCacheApp({ ...base, l1: false });
     apps = [writer, peer, l2Only];
     await writer.cache.getOrSet('product:1', async () => 'v1', ENTRY);
     for (const app of apps) expect(await app.cache.get('product:1')).toBe('v1');

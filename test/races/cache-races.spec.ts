@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { CacheService } from '../../libs/cache/src/cache.service.js';
+import { createCacheEngine } from '../../libs/cache/src/engine/cache-engine.factory.js';
 import type { InvalidationBus } from '../../libs/cache/src/invalidation/invalidation-bus.js';
 import { InvalidationLog } from '../../libs/cache/src/invalidation/invalidation-log.js';
 import type { InvalidationMessage } from '../../libs/cache/src/invalidation/invalidation-message.js';
@@ -43,7 +44,8 @@ function cacheOver(l2: ControllableL2, options: Partial<CacheModuleOptions> = {}
   const log = new InvalidationLog();
   const l1 = resolved.l1 ? new MemoryStore(resolved.l1, log, stats) : null;
   const bus = new RecordingBus();
-  return { cache: new CacheService(resolved, l1, l2, bus, log, new PendingInvalidations(new Logger('races')), stats, new CacheEvents()), bus };
+  const engine = createCacheEngine(resolved, l1, l2, bus, log, new PendingInvalidations(new Logger('races')), stats, new CacheEvents());
+  return { cache: new CacheService(engine), bus };
 }
 
 function storedValue(l2: ControllableL2, key: string): unknown {

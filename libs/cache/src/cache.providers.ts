@@ -5,6 +5,8 @@ import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.co
 import { assertSingleCacheModule } from './cache-module.guard.js';
 import { CacheLifecycle } from './cache.lifecycle.js';
 import { CacheService } from './cache.service.js';
+import { createCacheEngine } from './engine/cache-engine.factory.js';
+import { CacheEngine } from './engine/cache.engine.js';
 import { ChangeFeedRunner } from './change-feed/change-feed.runner.js';
 import { CACHE_MANAGER_PROVIDER } from './compat/cache-manager.provider.js';
 import { CacheDecoratorsExplorer } from './decorators/cache-decorators.explorer.js';
@@ -91,6 +93,11 @@ export const CACHE_PROVIDERS: Provider[] = [
       return pending;
     },
     inject: [CacheConnections],
+  },
+  {
+    provide: CacheEngine,
+    useFactory: createCacheEngine,
+    inject: [CACHE_OPTIONS, L1_STORE, L2_STORE, INVALIDATION_BUS, InvalidationLog, PendingInvalidations, CacheStats, CacheEvents],
   },
   CacheService,
   CACHE_MANAGER_PROVIDER,

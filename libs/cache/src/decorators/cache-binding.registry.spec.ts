@@ -1,8 +1,8 @@
-import type { CacheService } from '../cache.service.js';
+import type { CacheEngine } from '../engine/cache.engine.js';
 import { bindClass, bindInstance, resolveCache, unbindClass } from './cache-binding.registry.js';
 
-const cacheA = { name: 'a' } as unknown as CacheService;
-const cacheB = { name: 'b' } as unknown as CacheService;
+const cacheA = { name: 'a' } as unknown as CacheEngine;
+const cacheB = { name: 'b' } as unknown as CacheEngine;
 
 describe('cache binding registry', () => {
   it('binds an instance that froze itself, instead of failing startup', () => {

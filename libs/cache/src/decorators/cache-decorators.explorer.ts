@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { CacheService } from '../cache.service.js';
+import { CacheEngine } from '../engine/cache.engine.js';
 import { WriteBehindQueue } from '../write-behind/write-behind.queue.js';
 import { bindClass, bindInstance, unbindClass } from './cache-binding.registry.js';
 import { operationsOf } from './cache-operation.js';
@@ -17,7 +17,7 @@ export class CacheDecoratorsExplorer implements OnModuleInit, OnApplicationShutd
 
   constructor(
     private readonly discovery: DiscoveryService,
-    private readonly cache: CacheService,
+    private readonly engine: CacheEngine,
     private readonly writeBehind: WriteBehindQueue,
   ) {}
 
@@ -29,14 +29,14 @@ export class CacheDecoratorsExplorer implements OnModuleInit, OnApplicationShutd
       const operations = operationsOf(prototype);
       if (operations.length === 0) continue;
       for (const operation of operations) operation.compile();
-      const applications = bindClass(prototype, this.cache);
+      const applications = bindClass(prototype, this.engine);
       this.boundClasses.add(prototype);
       if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient || !isObject(instance)) {
         if (applications > 1) this.warnUncached(wrapper.name, applications);
         continue;
       }
-      bindInstance(instance, this.cache);
-      for (const operation of operations) operation.bind?.(instance, { cache: this.cache, writeBehind: this.writeBehind });
+      bindInstance(instance, this.engine);
+      for (const operation of operations) operation.bind?.(instance, { engine: this.engine, writeBehind: this.writeBehind });
     }
   }
 
@@ -49,7 +49,7 @@ export class CacheDecoratorsExplorer implements OnModuleInit, OnApplicationShutd
   }
 
   onApplicationShutdown(): void {
-    for (const prototype of this.boundClasses) unbindClass(prototype, this.cache);
+    for (const prototype of this.boundClasses) unbindClass(prototype, this.engine);
     this.boundClasses.clear();
   }
 }

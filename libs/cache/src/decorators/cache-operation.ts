@@ -1,4 +1,4 @@
-import type { CacheService } from '../cache.service.js';
+import type { CacheEngine } from '../engine/cache.engine.js';
 import type { WriteBehindQueue } from '../write-behind/write-behind.queue.js';
 
 /** The decorated method, as an operation calls it. */
@@ -11,14 +11,14 @@ export interface CacheOperation {
   /** Validates and compiles the options; throws an error naming {@link location}. Idempotent. */
   compile(): void;
   /** Runs `method.apply(thisArg, args)` through the cache. */
-  invoke(cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown>;
+  invoke(engine: CacheEngine, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown>;
   /** Called at init for each singleton instance declaring it (e.g. to register a write-behind writer). */
   bind?(instance: object, runtime: OperationRuntime): void;
 }
 
 /** What an application's explorer hands to {@link CacheOperation.bind}. */
 export interface OperationRuntime {
-  cache: CacheService;
+  engine: CacheEngine;
   writeBehind: WriteBehindQueue;
 }
 

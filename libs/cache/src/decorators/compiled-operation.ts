@@ -1,4 +1,4 @@
-import type { CacheService } from '../cache.service.js';
+import type { CacheEngine } from '../engine/cache.engine.js';
 import type { CacheOperation, OperationSite, OriginalMethod } from './cache-operation.js';
 
 /** Shared shape of the decorators' operations: options compiled once, at startup or on first call. */
@@ -21,9 +21,9 @@ export abstract class CompiledOperation<Options, Compiled> implements CacheOpera
    * Never throws: a key that cannot be built, or a `condition`/`unless`/key function that throws, is a
    * rejected Promise like any other failure of the call.
    */
-  invoke(cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  invoke(engine: CacheEngine, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
     try {
-      return this.run(this.compiled ?? (this.compiled = this.build()), cache, method, thisArg, args);
+      return this.run(this.compiled ?? (this.compiled = this.build()), engine, method, thisArg, args);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -33,5 +33,5 @@ export abstract class CompiledOperation<Options, Compiled> implements CacheOpera
   protected abstract build(): Compiled;
 
   /** Runs one call through the cache. */
-  protected abstract run(compiled: Compiled, cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown>;
+  protected abstract run(compiled: Compiled, engine: CacheEngine, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown>;
 }

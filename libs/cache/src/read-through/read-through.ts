@@ -1,14 +1,10 @@
 import type { Logger } from '@nestjs/common';
 import type { CacheEvents } from '../events/cache.events.js';
-import type { InvalidationMessage } from '../invalidation/invalidation-message.js';
-import { entryValue } from '../serialization/envelope.codec.js';
 import type { CacheStats } from '../stats/cache-stats.js';
-import type { CacheEntry } from '../stores/cache-entry.interface.js';
 import type { RedisBudget } from '../stores/redis-budget.js';
 import type { EntryPlan, TieredStore } from '../stores/tiered.store.js';
 import { OperationTimeoutError, withTimeout } from '../timing/with-timeout.js';
-import type { RefreshAhead } from '../refresh/refresh-ahead.js';
-import { isRefreshDue, type RefreshAt } from '../refresh/refresh-policy.js';
+import type { RefreshAt } from '../refresh/refresh-policy.js';
 import type { LoadAttempt, LoadRunner } from './load-runner.js';
 import type { LoaderContext } from './loader-context.js';
 import { CacheLoadTimeoutError } from './cache-load-timeout.error.js';
@@ -41,14 +37,18 @@ export interface LockSettings {
   owner: string;
 }
 
-interface StaleValue<T> {
+/** A value past its ttl but within grace: what a failing or slow load falls back to. */
+export interface StaleValue<T> {
   value: T;
   createdAt: number;
 }
 
-interface SharedLoad {
-  promise: Promise<unknown>;
-  tags: readonly string[];
+/** Where one read stands when it has to load: its Redis budget and the invalidation log's position before its L2 read. */
+export interface LoadContext {
+  budget: RedisBudget;
+  position: number;
+  /** Inside `refreshing(fn)`: the load takes the lock from any holder and tells other instances. */
+  refreshing: boolean;
 }
 
 const FIRST_POLL_DELAY = 10;
@@ -57,12 +57,10 @@ const LONGEST_POLL_DELAY = 100;
 export const DEFAULT_HARD_TIMEOUT = 60_000;
 
 /**
- * Read-through with stampede protection: concurrent misses of one key in this process share one load;
- * across processes a Redis lock lets one instance load while the others wait for its result. Past ttl
- * within grace, a failing or slow loader yields the stale value.
+ * The miss side of the read path, after L1 and L2: across processes a Redis lock lets one instance load
+ * while the others wait for its result. Past ttl within grace, a failing or slow loader yields the stale value.
  */
 export class ReadThrough {
-  private readonly inFlight = new Map<string, SharedLoad>();
   private readonly throttle = new FailureThrottle();
 
   constructor(
@@ -71,64 +69,16 @@ export class ReadThrough {
     private readonly logger: Logger,
     private readonly lock: LockSettings,
     private readonly runner: LoadRunner,
-    private readonly refreshAhead: RefreshAhead,
     private readonly events: CacheEvents,
     /** The module's `failureThrottle`, in milliseconds. */
     private readonly failureThrottle: number,
   ) {}
 
-  /** Loads `key` after an L1 miss (or a stale L1 entry), sharing the load with concurrent callers. */
-  load<T>(key: string, loader: Loader<T>, plan: ReadThroughPlan, l1Entry: CacheEntry<T> | undefined, refreshing: boolean): Promise<T> {
-    if (!refreshing) {
-      const shared = this.inFlight.get(key);
-      if (shared !== undefined) {
-        this.stats.coalesced += 1;
-        return shared.promise as Promise<T>;
-      }
-    }
-    const promise: Promise<T> = this.resolve(key, loader, plan, l1Entry, refreshing).finally(() => {
-      if (this.inFlight.get(key)?.promise === promise) this.inFlight.delete(key);
-    });
-    if (!refreshing) this.inFlight.set(key, { promise, tags: plan.tags });
-    return promise;
-  }
-
-  /** New callers must not join a load that an invalidation has made stale; other loads stay shared. */
-  forget(message: InvalidationMessage): void {
-    if (message.clear) {
-      this.inFlight.clear();
-      return;
-    }
-    for (const key of message.keys ?? []) this.inFlight.delete(key);
-    if (!message.tags?.length) return;
-    const tags = new Set(message.tags);
-    for (const [key, load] of this.inFlight) {
-      if (load.tags.some((tag) => tags.has(tag))) this.inFlight.delete(key);
-    }
-  }
-
-  private async resolve<T>(
-    key: string,
-    loader: Loader<T>,
-    plan: ReadThroughPlan,
-    l1Entry: CacheEntry<T> | undefined,
-    refreshing: boolean,
-  ): Promise<T> {
-    let stale = l1Entry && l1Entry.staleUntil > Date.now() ? { value: l1Entry.value, createdAt: l1Entry.createdAt } : undefined;
-    const budget = this.tiered.budget();
-    const position = this.tiered.position;
-    // NOTE: one round trip each: the entry with its tags' versions; on a miss the tag snapshot with the
-    // lock; after the loader, the write.
-    const found = refreshing ? undefined : await this.tiered.readL2(key, budget, plan.tags);
-    if (found && found.freshUntil > Date.now()) {
-      this.stats.hits.l2 += 1;
-      if (plan.refreshAt !== undefined && isRefreshDue(found, plan.refreshAt, Date.now())) this.refreshAhead.start(key, loader, plan);
-      return this.tiered.promote<T>(key, found, position, plan.l1);
-    }
-    if (!refreshing && this.tiered.l2) this.stats.misses.l2 += 1;
-    if (found && found.staleUntil > Date.now() && (!stale || found.createdAt > stale.createdAt)) {
-      stale = { value: entryValue<T>(found), createdAt: found.createdAt };
-    }
+  /**
+   * Runs `loader` under `key`'s lock, or waits for the instance holding it; `stale` is the fallback, served
+   * without loading while the failure throttle holds.
+   */
+  async load<T>(key: string, loader: Loader<T>, plan: ReadThroughPlan, stale: StaleValue<T> | undefined, { budget, position, refreshing }: LoadContext): Promise<T> {
     if (stale && this.throttle.holds(key, stale.createdAt)) return this.serveStale(key, stale, 'failure throttle', false);
     // NOTE: a refresh replaces whatever load is running: its result is newer.
     const [tags, claim] = await Promise.all([
@@ -187,6 +137,7 @@ export class ReadThrough {
       const found = await this.tiered.readL2(key, budget);
       if (found && found.freshUntil > Date.now()) {
         this.stats.hits.l2 += 1;
+        if (this.events.listening.hit) this.events.emit('hit', { key, layer: 'l2' });
         return { found: this.tiered.promote<T>(key, found, position, useL1) };
       }
       const claim = await this.runner.claim(key, 'nx', budget);
