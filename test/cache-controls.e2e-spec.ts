@@ -67,6 +67,10 @@ describe('per-call controls', () => {
     expect(await other.cache.get('k')).toBe('new');
     await app.cache.set('fresh', 'v', { l1: false });
     expect(await l1.get('fresh')).toBeUndefined();
+    await app.cache.setMany([{ key: 'k', value: 'newer', l1: false }, { key: 'kept', value: 'in L1' }]);
+    expect(await l1.get('k')).toBeUndefined();
+    expect(await l1.get('kept')).toMatchObject({ value: 'in L1' });
+    await waitFor(async () => (await other.cache.get('k')) === 'newer');
     await expect(app.cache.set('k', 'v', { l1: true as never })).rejects.toThrow(/'l1'/);
   });
 

@@ -144,7 +144,7 @@ export class TieredStore {
     const lifetime = Math.max(0, ...items.map(({ plan }) => plan.ttl + plan.grace));
     const budget = this.budget();
     const snapshot = await this.snapshotTags(allTags, lifetime, budget);
-    const encoded = items.map(({ key, value, plan }) => ({ key, bytes: serialize(key, value), timing: entryTiming(plan, this.jitter), tags: plan.tags }));
+    const encoded = items.map(({ key, value, plan }) => ({ key, bytes: serialize(key, value), timing: entryTiming(plan, this.jitter), tags: plan.tags, l1: plan.l1 }));
     const keys = encoded.map(({ key }) => key);
     this.invalidations.recordKeys(keys);
     const sent = this.invalidations.position;
@@ -154,8 +154,9 @@ export class TieredStore {
       const outcome = await this.attempt('set', (deadline) => this.l2!.write(entries, deadline), budget);
       if (outcome !== 'failed') this.publisher.publish({ keys });
     }
-    for (const { key, bytes, timing, tags } of encoded) {
-      if (!this.invalidations.unchangedSince(sent, key, tags)) continue;
+    for (const { key, bytes, timing, tags, l1 } of encoded) {
+      if (l1 === false) this.l1?.deleteNow([key]);
+      if (l1 === false || !this.invalidations.unchangedSince(sent, key, tags)) continue;
       this.l1?.store(key, { ...timing, value: undefined, ...withTags(pick(snapshot.l1, tags)) }, bytes);
     }
   }
