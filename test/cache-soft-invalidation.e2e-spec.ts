@@ -1,4 +1,6 @@
-import type { LoaderContext } from 'nestjs-tiered-cache';
+import { Injectable } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { CacheEvict, CacheModule, Cacheable, type LoaderContext } from 'nestjs-tiered-cache';
 import { Redis } from 'ioredis';
 import { startCacheApp, type CacheApp } from './support/cache-app.factory.js';
 import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
@@ -135,6 +137,39 @@ describe('soft invalidation', () => {
     await writer.cache.invalidateTags('product:1');
     for (const app of apps) await waitFor(async () => (await app.cache.get('product:1')) === undefined, { timeout: 3_000 });
     for (const app of apps) await expect(app.cache.getOrSet('product:1', failing, ENTRY)).rejects.toThrow('database down');
+  });
+
+  it('@CacheEvict({ soft: true }) leaves the stale value as the fallback of a failing method', async () => {
+    @Injectable()
+    class Products {
+      database = 'up';
+      name = 'item';
+      @Cacheable({ key: 'item:{0}', tags: ['item:{0}'], ttl: '1h', grace: '1h' })
+      async findOne(id: number): Promise<string> {
+        if (this.database === 'down') throw new Error('database down');
+        return `${this.name} ${id}`;
+      }
+      @CacheEvict({ tags: ['item:{0}'], soft: true })
+      async rename(_id: number): Promise<void> {
+        this.name = 'renamed';
+      }
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheModule.forRoot({ namespace: uniqueNamespace('soft'), l2: { redis: redisUrl() }, failureThrottle: 0 })],
+      providers: [Products],
+    }).compile();
+    const app = await moduleRef.init();
+    try {
+      const products = app.get(Products);
+      expect(await products.findOne(1)).toBe('item 1');
+      await products.rename(1);
+      products.database = 'down';
+      expect(await products.findOne(1)).toBe('item 1');
+      products.database = 'up';
+      expect(await products.findOne(1)).toBe('renamed 1');
+    } finally {
+      await app.close();
+    }
   });
 
   it('checks its options', async () => {
