@@ -8,14 +8,12 @@ import type { InvalidationMessage } from '../../libs/cache/src/invalidation/inva
 import { PendingInvalidations } from '../../libs/cache/src/invalidation/pending-invalidations.js';
 import type { CacheModuleOptions } from '../../libs/cache/src/options/cache-options.interface.js';
 import { resolveCacheOptions } from '../../libs/cache/src/options/cache-options.validator.js';
-import { CacheLoadTimeoutError } from '../../libs/cache/src/read-through/cache-load-timeout.error.js';
-import { CacheSerializationError } from '../../libs/cache/src/serialization/serialization.error.js';
 import { deserialize } from '../../libs/cache/src/serialization/value.serializer.js';
 import { CacheEvents } from '../../libs/cache/src/events/cache.events.js';
 import { CacheStats } from '../../libs/cache/src/stats/cache-stats.js';
-import { RedisUnavailableError } from '../../libs/cache/src/stores/circuit-breaker.js';
 import { MemoryStore } from '../../libs/cache/src/stores/memory.store.js';
 import { ControllableL2 } from '../support/controllable-l2.js';
+import { CacheLoadTimeoutError, CacheSerializationError, RedisUnavailableError } from '../../libs/cache/src/cache.errors.js';
 
 /** Records what the cache publishes to other instances. */
 class RecordingBus implements InvalidationBus {

@@ -1,6 +1,6 @@
 import type { EncodedEntry } from '../../libs/cache/src/serialization/envelope.codec.js';
-import { RedisUnavailableError } from '../../libs/cache/src/stores/circuit-breaker.js';
 import type { LockMode, SharedTier } from '../../libs/cache/src/stores/redis.store.js';
+import { RedisUnavailableError } from '../../libs/cache/src/cache.errors.js';
 
 type Operation = keyof SharedTier;
 

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { CacheEngine } from './engine/cache.engine.js';
-import type { ReadSource } from './engine/read-source.interface.js';
+import type { EntryDefaults, ReadSource } from './engine/read-source.interface.js';
 import { assertCacheTags } from './keys/cache-key.guard.js';
+import { InvalidCacheOptionError } from './cache.errors.js';
 import type { CacheEvents } from './events/cache.events.js';
 import { splitInvalidateArguments, type ItemsThenOptions } from './invalidation/invalidate-options.js';
 import { resolveJitter } from './options/cache-options.validator.js';
-import { InvalidCacheOptionError, parseDuration, type Duration } from './options/duration.parser.js';
+import { parseDuration, type Duration } from './options/duration.parser.js';
 import type { LoaderContext } from './read-through/loader-context.js';
 import type { Loader, ReadThroughPlan } from './read-through/read-through.js';
 import { refreshAtProblem, type RefreshAt } from './refresh/refresh-policy.js';
@@ -57,10 +58,19 @@ export interface SetManyItem<T = unknown> extends SetOptions {
 
 const NO_OPTIONS: GetOrSetOptions = {};
 
-interface GetOrSetCall {
-  loader: Loader<unknown>;
-  options: GetOrSetOptions;
+/** How `getOrSet` reads (`l1: false` or not): subject the loader, input the options, parsed only on a miss or a due refresh. */
+function getOrSetSource(l1: boolean): ReadSource<unknown, Loader<unknown>, GetOrSetOptions> {
+  return {
+    l1,
+    // NOTE: any forceFresh but false takes the loading path, where a non-boolean is rejected.
+    forceFresh: (_loader, options) => options.forceFresh !== undefined && options.forceFresh !== false,
+    refreshAt: (_loader, options) => validRefreshAt(options.refreshAhead),
+    loader: (loader) => loader,
+    plan: (_loader, options, defaults) => readThroughPlan(options, defaults),
+  };
 }
+const GET_OR_SET = getOrSetSource(true);
+const GET_OR_SET_WITHOUT_L1 = getOrSetSource(false);
 
 /** The engine behind each service, for the library's own parts (decorators, HTTP caching, the adapter). */
 const engines = new WeakMap<CacheService, CacheEngine>();
@@ -78,8 +88,6 @@ export class CacheService {
   /** Events to log or trace what the cache does: `cache.events.on('stale', ({ key, reason }) => ...)`. */
   readonly events: CacheEvents;
   private readonly engine: CacheEngine;
-  private readonly getOrSetSource = this.getOrSetSourceFor(true);
-  private readonly getOrSetSourceWithoutL1 = this.getOrSetSourceFor(false);
 
   constructor(engine: CacheEngine) {
     this.engine = engine;
@@ -113,7 +121,7 @@ export class CacheService {
 
   /** Writes L1 and L2; throws `CacheSerializationError` (writing nothing) if the value cannot be stored. */
   async set<T>(key: string, value: T, options: SetOptions = NO_OPTIONS): Promise<void> {
-    await this.engine.put(key, value, this.plan(options));
+    await this.engine.put(key, value, entryPlan(options, this.engine.defaults));
   }
 
   /**
@@ -131,8 +139,8 @@ export class CacheService {
    */
   getOrSet<T>(key: string, loader: (context: LoaderContext<T>) => Promise<T> | T, options: GetOrSetOptions = NO_OPTIONS): Promise<T> {
     try {
-      const source = options.l1 === false ? this.getOrSetSourceWithoutL1 : this.getOrSetSource;
-      return this.engine.read(key, source as ReadSource<T, GetOrSetCall>, { loader: loader as Loader<unknown>, options });
+      const source = options.l1 === false ? GET_OR_SET_WITHOUT_L1 : GET_OR_SET;
+      return this.engine.read(key, source as ReadSource<T, Loader<T>, GetOrSetOptions>, loader, options);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -145,7 +153,7 @@ export class CacheService {
 
   /** Writes many entries, batched per tier; nothing is written if one value cannot be serialized. */
   async setMany(items: readonly SetManyItem[]): Promise<void> {
-    await this.engine.putMany(items.map(({ key, value, ...options }) => ({ key, value, plan: this.plan(options) })));
+    await this.engine.putMany(items.map(({ key, value, ...options }) => ({ key, value, plan: entryPlan(options, this.engine.defaults) })));
   }
 
   /**
@@ -171,43 +179,33 @@ export class CacheService {
   get hasPendingInvalidations(): boolean {
     return this.engine.hasPendingInvalidations;
   }
+}
 
-  private plan(options: SetOptions): EntryPlan {
-    if (options.tags !== undefined) assertCacheTags(options.tags);
-    const { defaults } = this.engine;
-    return {
-      ttl: options.ttl === undefined ? defaults.ttl : parseDuration(options.ttl, 'ttl'),
-      grace: options.grace === undefined ? defaults.grace : parseDuration(options.grace, 'grace'),
-      tags: options.tags ?? [],
-      ...(options.jitter === undefined ? {} : { jitter: resolveJitter(options.jitter, 'jitter') }),
-      ...(options.l1 === undefined ? {} : { l1: l1Flag(options.l1) }),
-    };
-  }
+/** Resolves `set` options against the module's defaults. */
+function entryPlan(options: SetOptions, defaults: EntryDefaults): EntryPlan {
+  if (options.tags !== undefined) assertCacheTags(options.tags);
+  return {
+    ttl: options.ttl === undefined ? defaults.ttl : parseDuration(options.ttl, 'ttl'),
+    grace: options.grace === undefined ? defaults.grace : parseDuration(options.grace, 'grace'),
+    tags: options.tags ?? [],
+    ...(options.jitter === undefined ? {} : { jitter: resolveJitter(options.jitter, 'jitter') }),
+    ...(options.l1 === undefined ? {} : { l1: l1Flag(options.l1) }),
+  };
+}
 
-  private getOrSetSourceFor(l1: boolean): ReadSource<unknown, GetOrSetCall> {
-    return {
-      l1,
-      // NOTE: any forceFresh but false takes the loading path, where a non-boolean is rejected.
-      forceFresh: (call) => call.options.forceFresh !== undefined && call.options.forceFresh !== false,
-      refreshAt: (call) => validRefreshAt(call.options.refreshAhead),
-      loader: (call) => call.loader,
-      plan: (call) => this.readThroughPlan(call.options),
-    };
+/** Resolves `getOrSet` options against the module's defaults. */
+function readThroughPlan(options: GetOrSetOptions, defaults: EntryDefaults): ReadThroughPlan {
+  if (options.forceFresh !== undefined && typeof options.forceFresh !== 'boolean') {
+    throw new InvalidCacheOptionError('forceFresh', `${String(options.forceFresh)} must be true or false`);
   }
-
-  private readThroughPlan(options: GetOrSetOptions): ReadThroughPlan {
-    if (options.forceFresh !== undefined && typeof options.forceFresh !== 'boolean') {
-      throw new InvalidCacheOptionError('forceFresh', `${String(options.forceFresh)} must be true or false`);
-    }
-    return {
-      ...this.plan(options),
-      timeout: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
-      hardTimeout: options.hardTimeout === undefined ? undefined : parseDuration(options.hardTimeout, 'hardTimeout'),
-      shouldCache: undefined,
-      refreshAt: validRefreshAt(options.refreshAhead),
-      ...(options.failureThrottle === undefined ? {} : { failureThrottle: parseDuration(options.failureThrottle, 'failureThrottle') }),
-    };
-  }
+  return {
+    ...entryPlan(options, defaults),
+    timeout: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
+    hardTimeout: options.hardTimeout === undefined ? undefined : parseDuration(options.hardTimeout, 'hardTimeout'),
+    shouldCache: undefined,
+    refreshAt: validRefreshAt(options.refreshAhead),
+    ...(options.failureThrottle === undefined ? {} : { failureThrottle: parseDuration(options.failureThrottle, 'failureThrottle') }),
+  };
 }
 
 function l1Flag(l1: unknown): false {

@@ -2,6 +2,16 @@ export { CacheModule } from './cache.module.js';
 export { CacheService, type GetOptions, type GetOrSetOptions, type SetManyItem, type SetOptions } from './cache.service.js';
 export type { InvalidateOptions } from './invalidation/invalidate-options.js';
 export { L1_STORE, L2_STORE } from './cache.constants.js';
+export {
+  CacheDecoratorError,
+  CacheLoadTimeoutError,
+  CacheSerializationError,
+  ChangeFeedSetupError,
+  InvalidCacheOptionError,
+  MissingPeerDependencyError,
+  OperationTimeoutError,
+  RedisUnavailableError,
+} from './cache.errors.js';
 export { CacheEvict } from './decorators/cache-evict.decorator.js';
 export { CachePut } from './decorators/cache-put.decorator.js';
 export { Cacheable } from './decorators/cacheable.decorator.js';
@@ -16,7 +26,6 @@ export type {
   KeyTemplate,
   RefreshAheadOptions,
 } from './decorators/cache-decorator.types.js';
-export { CacheDecoratorError } from './decorators/cache-operation.js';
 export type {
   BusOptions,
   CacheModuleAsyncOptions,
@@ -34,11 +43,8 @@ export type { Warmer } from './warmers/warmer.interface.js';
 export { WriteBehind, type WriteBehindDecoratorOptions } from './write-behind/write-behind.decorator.js';
 export { WriteBehindQueue, type WriteBehindStats } from './write-behind/write-behind.queue.js';
 export { writeBehindSequence } from './write-behind/write-sequence.js';
-export { InvalidCacheOptionError, type Duration } from './options/duration.parser.js';
+export type { Duration } from './options/duration.parser.js';
 export type { LoaderContext } from './read-through/loader-context.js';
-export { CacheSerializationError } from './serialization/serialization.error.js';
-export { MissingPeerDependencyError } from './peers/optional-peer.loader.js';
-export { CacheLoadTimeoutError } from './read-through/cache-load-timeout.error.js';
 export { CacheStats } from './stats/cache-stats.js';
 export { CacheEvents } from './events/cache.events.js';
 export type { CacheEventListener, CacheEventMap, CacheEventName, InvalidatedEvent } from './events/cache-event.types.js';
@@ -58,5 +64,4 @@ export { CACHE_MANAGER } from './compat/cache-manager.token.js';
 export type { CacheManagerCompatible, CacheManagerCompatible as Cache, CacheManagerWrapOptions } from './compat/cache-manager.adapter.js';
 export { OnTableChange } from './change-feed/on-table-change.decorator.js';
 export type { ChangeInvalidation, ChangedRow, TableChange, TableChangeHandler } from './change-feed/table-change.interface.js';
-export { ChangeFeedSetupError } from './change-feed/change-feed-setup.error.js';
 export type { ChangeFeedStats } from './change-feed/change-feed.stats.js';

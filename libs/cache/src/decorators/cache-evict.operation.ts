@@ -1,9 +1,10 @@
 import type { CacheEngine } from '../engine/cache.engine.js';
 import type { CacheEvictOptions, KeyTemplate } from './cache-decorator.types.js';
-import { CacheDecoratorError, type OriginalMethod } from './cache-operation.js';
+import { type OriginalMethod } from './cache-operation.js';
 import { compileTags } from './compiled-keys.js';
 import { CompiledOperation } from './compiled-operation.js';
 import { DecoratorOptionsGuard } from './decorator-options.guard.js';
+import { CacheDecoratorError } from '../cache.errors.js';
 
 const ALLOWED_OPTIONS = ['key', 'keys', 'tags', 'all', 'beforeInvocation', 'soft'];
 

@@ -52,11 +52,3 @@ export function operationsOf(prototype: object | null): CacheOperation[] {
   return found;
 }
 
-/** Prefixes a configuration error with where it was declared. */
-export class CacheDecoratorError extends Error {
-  constructor(location: string, problem: string) {
-    // NOTE: a wrapped library error (e.g. an invalid duration) brings its own prefix; it is printed once.
-    super(`nestjs-tiered-cache: ${location}: ${problem.replace(/^nestjs-tiered-cache: /, '')}`);
-    this.name = 'CacheDecoratorError';
-  }
-}

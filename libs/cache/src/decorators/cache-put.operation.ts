@@ -1,10 +1,11 @@
 import type { CacheEngine } from '../engine/cache.engine.js';
 import type { KeyBuilder } from '../keys/key-template.js';
 import type { CachePutOptions } from './cache-decorator.types.js';
-import { CacheDecoratorError, type OriginalMethod } from './cache-operation.js';
+import { type OriginalMethod } from './cache-operation.js';
 import { compileKey, compileTags, decoratorDuration } from './compiled-keys.js';
 import { CompiledOperation } from './compiled-operation.js';
 import { DecoratorOptionsGuard } from './decorator-options.guard.js';
+import { CacheDecoratorError } from '../cache.errors.js';
 
 const ALLOWED_OPTIONS = ['key', 'ttl', 'grace', 'tags', 'unless'];
 

@@ -1,11 +1,12 @@
 import type { CacheEngine } from '../engine/cache.engine.js';
 import { refreshAtProblem, type RefreshAt } from '../refresh/refresh-policy.js';
 import type { CacheableOptions, RefreshAheadOptions } from './cache-decorator.types.js';
-import { CacheDecoratorError, type OriginalMethod } from './cache-operation.js';
+import { type OriginalMethod } from './cache-operation.js';
 import { CacheableSource } from './cacheable.source.js';
 import { compileKey, compileTags, decoratorDuration } from './compiled-keys.js';
 import { CompiledOperation } from './compiled-operation.js';
 import { DecoratorOptionsGuard } from './decorator-options.guard.js';
+import { CacheDecoratorError } from '../cache.errors.js';
 
 const DEFAULT_NULL_TTL = 60_000;
 
@@ -20,7 +21,7 @@ type Predicate = (...args: unknown[]) => boolean;
 export class CacheableOperation extends CompiledOperation<RefreshAheadOptions | CacheableOptions, CacheableSource> {
   protected run(source: CacheableSource, engine: CacheEngine, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
     if (source.condition !== undefined && !source.condition(...args)) return method.apply(thisArg, args);
-    return engine.read(source.key(args), source, { thisArg, args });
+    return engine.read(source.key(args), source, thisArg, args);
   }
 
   protected build(): CacheableSource {

@@ -5,12 +5,6 @@ import type { Loader, ReadThroughPlan } from '../read-through/read-through.js';
 import type { RefreshAt } from '../refresh/refresh-policy.js';
 import type { OriginalMethod } from './cache-operation.js';
 
-/** One call of a decorated method. */
-export interface MethodCall {
-  thisArg: unknown;
-  args: unknown[];
-}
-
 type Predicate = (...args: unknown[]) => boolean;
 
 /** A `@Cacheable` method's options, compiled once (durations in milliseconds). */
@@ -27,8 +21,8 @@ export interface CacheableSettings {
   refreshAt: RefreshAt | undefined;
 }
 
-/** How a `@Cacheable` (or `@RefreshAhead`) method's calls load and cache their result. */
-export class CacheableSource implements ReadSource<unknown, MethodCall> {
+/** How a `@Cacheable` (or `@RefreshAhead`) method's calls load and cache their result: subject `this`, input the arguments. */
+export class CacheableSource implements ReadSource<unknown, unknown, unknown[]> {
   readonly key: KeyBuilder;
   readonly condition: Predicate | undefined;
   readonly l1: boolean;
@@ -46,7 +40,7 @@ export class CacheableSource implements ReadSource<unknown, MethodCall> {
     return this.settings.refreshAt;
   }
 
-  loader({ thisArg, args }: MethodCall, defaults: EntryDefaults): Loader<unknown> {
+  loader(thisArg: unknown, args: unknown[], defaults: EntryDefaults): Loader<unknown> {
     const { method } = this;
     const { nullTtl, ttl } = this.settings;
     // NOTE: a cached null never outlives what the method's own ttl would give a value.
@@ -58,7 +52,7 @@ export class CacheableSource implements ReadSource<unknown, MethodCall> {
     };
   }
 
-  plan({ args }: MethodCall, defaults: EntryDefaults): ReadThroughPlan {
+  plan(_thisArg: unknown, args: unknown[], defaults: EntryDefaults): ReadThroughPlan {
     const { settings } = this;
     return {
       ttl: settings.ttl ?? defaults.ttl,

@@ -65,25 +65,26 @@ export class CacheEngine {
    * 4. else the loader runs under the key's cross-instance lock, or the call waits for the instance
    *    holding it ({@link ReadThrough}), the stale value being the fallback.
    * Inside `refreshing(fn)` the loader runs at once and rewrites the entry. Never throws: rejects.
+   * NOTE: the call comes as two arguments (`subject`, `input`) rather than one object, so a hit allocates nothing.
    */
-  read<T, Call>(key: string, source: ReadSource<T, Call>, call: Call): Promise<T> {
-    const refreshing = this.refreshScope.isActive || source.forceFresh?.(call) === true;
+  read<T, Subject, Input>(key: string, source: ReadSource<T, Subject, Input>, subject: Subject, input: Input): Promise<T> {
+    const refreshing = this.refreshScope.isActive || source.forceFresh?.(subject, input) === true;
     const l1 = refreshing || !source.l1 ? undefined : this.l1;
     const fresh = l1?.peekFresh<T>(key);
-    if (fresh === undefined) return this.readMiss(key, source, call, l1, refreshing);
+    if (fresh === undefined) return this.readMiss(key, source, subject, input, l1, refreshing);
     this.hit(key, 'l1');
-    this.refreshIfDue(key, fresh, source, call);
+    this.refreshIfDue(key, fresh, source, subject, input);
     return Promise.resolve(fresh.value);
   }
 
   // NOTE: apart from the hit, so that the hit path stays small enough for V8 to inline it whole.
-  private readMiss<T, Call>(key: string, source: ReadSource<T, Call>, call: Call, l1: MemoryStore | undefined, refreshing: boolean): Promise<T> {
+  private readMiss<T, Subject, Input>(key: string, source: ReadSource<T, Subject, Input>, subject: Subject, input: Input, l1: MemoryStore | undefined, refreshing: boolean): Promise<T> {
     if (l1 !== undefined) this.miss(key, 'l1');
     const invalid = invalidCacheKey(key);
     if (invalid) return Promise.reject(invalid);
     let plan: ReadThroughPlan;
     try {
-      plan = source.plan(call, this.defaults);
+      plan = source.plan(subject, input, this.defaults);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -92,14 +93,15 @@ export class CacheEngine {
       this.stats.coalesced += 1;
       return shared;
     }
-    const load = this.readL2ThenLoad(key, source, call, plan, l1?.peek<T>(key), refreshing);
+    const load = this.readL2ThenLoad(key, source, subject, input, plan, l1?.peek<T>(key), refreshing);
     return refreshing ? load : this.loads.share(key, plan.tags, load);
   }
 
-  private async readL2ThenLoad<T, Call>(
+  private async readL2ThenLoad<T, Subject, Input>(
     key: string,
-    source: ReadSource<T, Call>,
-    call: Call,
+    source: ReadSource<T, Subject, Input>,
+    subject: Subject,
+    input: Input,
     plan: ReadThroughPlan,
     l1Entry: CacheEntry<T> | undefined,
     refreshing: boolean,
@@ -112,19 +114,19 @@ export class CacheEngine {
     const found = refreshing ? undefined : await this.tiered.readL2(key, budget, plan.tags);
     if (found !== undefined && found.freshUntil > Date.now()) {
       this.hit(key, 'l2');
-      this.refreshIfDue(key, found, source, call);
+      this.refreshIfDue(key, found, source, subject, input);
       return this.tiered.promote<T>(key, found, position, plan.l1);
     }
     if (!refreshing && this.tiered.l2) this.miss(key, 'l2');
     const stale = newerStale(l1Stale, found);
-    return this.readThrough.load(key, source.loader(call, this.defaults), plan, stale, { budget, position, refreshing });
+    return this.readThrough.load(key, source.loader(subject, input, this.defaults), plan, stale, { budget, position, refreshing });
   }
 
   /** The one place refresh ahead is decided: a fresh entry past its `refreshAt` point reloads in the background. */
-  private refreshIfDue<T, Call>(key: string, entry: Pick<CacheEntry, 'createdAt' | 'freshUntil' | 'loadDuration'>, source: ReadSource<T, Call>, call: Call): void {
-    const refreshAt = source.refreshAt(call);
+  private refreshIfDue<T, Subject, Input>(key: string, entry: Pick<CacheEntry, 'createdAt' | 'freshUntil' | 'loadDuration'>, source: ReadSource<T, Subject, Input>, subject: Subject, input: Input): void {
+    const refreshAt = source.refreshAt(subject, input);
     if (refreshAt === undefined || !isRefreshDue(entry, refreshAt, Date.now())) return;
-    this.refreshAhead.start(key, source.loader(call, this.defaults), source.plan(call, this.defaults));
+    this.refreshAhead.start(key, source.loader(subject, input, this.defaults), source.plan(subject, input, this.defaults));
   }
 
   /** The fresh L1 entry of `key`, counted as an L1 hit, or `undefined` (not counted); synchronous. */

@@ -13,7 +13,7 @@ import { Reflector } from '@nestjs/core';
 import { from, lastValueFrom, of, switchMap, type Observable } from 'rxjs';
 import { CacheService, engineOf } from '../cache.service.js';
 import type { CacheEngine } from '../engine/cache.engine.js';
-import { PLANNED_READ, type PlannedRead, type ReadSource } from '../engine/read-source.interface.js';
+import { plannedRead } from '../engine/read-source.interface.js';
 import { parseDuration } from '../options/duration.parser.js';
 import type { LoaderContext } from '../read-through/loader-context.js';
 import type { ReadThroughPlan } from '../read-through/read-through.js';
@@ -114,8 +114,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
       produced = await this.load(context, next, route, loading, plan);
       return produced;
     };
-    const read: PlannedRead<Loaded> = { loader, plan };
-    return from(this.engine.read(key, PLANNED_READ as ReadSource<Loaded, PlannedRead<Loaded>>, read)).pipe(
+    return from(this.engine.read(key, plannedRead<Loaded>(), loader, plan)).pipe(
       switchMap((loaded) => {
         if (!isCachedResponse(loaded)) return loaded === produced ? of(loaded.body) : next.handle();
         const mine = produced !== undefined && isCachedResponse(produced) && produced.etag === loaded.etag && produced.storedAt === loaded.storedAt;

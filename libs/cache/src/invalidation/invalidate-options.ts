@@ -1,4 +1,4 @@
-import { InvalidCacheOptionError } from '../options/duration.parser.js';
+import { InvalidCacheOptionError } from '../cache.errors.js';
 
 /** Options of `CacheService.delete` and `CacheService.invalidateTags`, given after the keys or tags. */
 export interface InvalidateOptions {

@@ -8,8 +8,9 @@ import type {
   RedisConnectionOption,
   WriteBehindOptions,
 } from './cache-options.interface.js';
-import { InvalidCacheOptionError, parseDuration } from './duration.parser.js';
+import { parseDuration } from './duration.parser.js';
 import type { ResolvedCacheOptions } from './resolved-options.interface.js';
+import { InvalidCacheOptionError } from '../cache.errors.js';
 
 const NAMESPACE_PATTERN = /^[A-Za-z0-9_.-]+$/;
 

@@ -1,3 +1,5 @@
+import { InvalidCacheOptionError } from '../cache.errors.js';
+
 /** A duration: a number of milliseconds, or a string such as `'500ms'`, `'30s'`, `'5m'`, `'1h'`, `'1d'`. */
 export type Duration = number | `${number}${DurationUnit}`;
 
@@ -19,17 +21,6 @@ const UNIT_MILLISECONDS: Record<DurationUnit, bigint> = {
 export const MAX_DURATION = 2 ** 31 - 1;
 
 const DURATION_PATTERN = /^(\d+)(?:\.(\d+))?(ms|s|m|h|d)$/;
-
-/** Thrown when an option holds a value that is not allowed; the message names the option. */
-export class InvalidCacheOptionError extends Error {
-  constructor(
-    readonly option: string,
-    message: string,
-  ) {
-    super(`nestjs-tiered-cache: invalid option '${option}': ${message}`);
-    this.name = 'InvalidCacheOptionError';
-  }
-}
 
 /**
  * Parses a {@link Duration} into a whole number of milliseconds, from 0 to {@link MAX_DURATION}.

@@ -3,11 +3,11 @@ import type { CacheEvents } from '../events/cache.events.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { RedisBudget } from '../stores/redis-budget.js';
 import type { EntryPlan, TieredStore } from '../stores/tiered.store.js';
-import { OperationTimeoutError, withTimeout } from '../timing/with-timeout.js';
+import { withTimeout } from '../timing/with-timeout.js';
 import type { RefreshAt } from '../refresh/refresh-policy.js';
 import type { LoadAttempt, LoadRunner } from './load-runner.js';
 import type { LoaderContext } from './loader-context.js';
-import { CacheLoadTimeoutError } from './cache-load-timeout.error.js';
+import { CacheLoadTimeoutError, OperationTimeoutError } from '../cache.errors.js';
 import { FailureThrottle } from './failure-throttle.js';
 
 /** A loader for `getOrSet`. */

@@ -1,6 +1,6 @@
 import { Packr, addExtension } from 'msgpackr';
-import { CacheSerializationError } from './serialization.error.js';
-import { inspectValue, UncacheableValueError } from './value.inspector.js';
+import { inspectValue } from './value.inspector.js';
+import { CacheSerializationError } from '../cache.errors.js';
 
 // NOTE: msgpackr would silently drop functions; an extension that throws turns that into a clear error.
 addExtension({
@@ -66,7 +66,6 @@ export function tryDeserialize<T>(bytes: Uint8Array): { value: T } | undefined {
 }
 
 function describeFailure(error: unknown): string {
-  if (error instanceof UncacheableValueError) return error.message;
   // NOTE: values within the depth limit can still exhaust a stack that was already deep when we were called.
   if (error instanceof RangeError) return `it is nested too deeply for the remaining call stack (${error.message})`;
   if (error instanceof Error) return error.message;

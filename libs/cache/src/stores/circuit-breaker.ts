@@ -1,14 +1,4 @@
-/** Thrown instead of calling Redis while the circuit is open, or when a command outlives its deadline. */
-export class RedisUnavailableError extends Error {
-  constructor(
-    reason: string,
-    /** Whether the command may still reach Redis: its outcome is unknown, so a write may have been applied. */
-    readonly maybeApplied: boolean,
-  ) {
-    super(`nestjs-tiered-cache: Redis unavailable (${reason})`);
-    this.name = 'RedisUnavailableError';
-  }
-}
+import { RedisUnavailableError } from '../cache.errors.js';
 
 /** Whether a failed write may still have been applied by Redis (anything but a refusal before sending or an error reply). */
 export function mayHaveApplied(error: unknown): boolean {

@@ -4,7 +4,7 @@ import { decodeEnvelope, encodeEnvelope, entryValue, type EncodedEntry } from '.
 import { serialize } from '../serialization/value.serializer.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { CacheEntry, CacheStore } from './cache-entry.interface.js';
-import { RedisUnavailableError, type CircuitBreaker } from './circuit-breaker.js';
+import { type CircuitBreaker } from './circuit-breaker.js';
 import { runBatch, type KeyedCommand } from './redis-batch.js';
 import {
   EXPIRE_ENTRY,
@@ -19,6 +19,7 @@ import {
   WRITE_IF_LOCKED,
 } from './redis-scripts.js';
 import type { RedisKeyLayout } from './redis-key.layout.js';
+import { RedisUnavailableError } from '../cache.errors.js';
 
 const SCAN_BATCH = 500;
 const RANDOM_VERSION_FLOOR = 1_000_000;

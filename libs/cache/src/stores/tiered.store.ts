@@ -11,6 +11,7 @@ import { mayHaveApplied } from './circuit-breaker.js';
 import type { MemoryStore } from './memory.store.js';
 import { RedisBudget } from './redis-budget.js';
 import type { SharedTier } from './redis.store.js';
+import type { CacheSerializationError } from '../cache.errors.js';
 
 /** Timing and tags of a value about to be written. */
 export interface EntryPlan {

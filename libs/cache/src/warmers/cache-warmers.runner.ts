@@ -2,7 +2,6 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { DiscoveryService } from '@nestjs/core';
 import { CACHE_OPTIONS } from '../cache.constants.js';
 import { CacheService } from '../cache.service.js';
-import { CacheDecoratorError } from '../decorators/cache-operation.js';
 import { DecoratorOptionsGuard } from '../decorators/decorator-options.guard.js';
 import { parseDuration } from '../options/duration.parser.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
@@ -14,6 +13,7 @@ import { WarmCycles, type ScheduledWarmer } from './warm-cycle.js';
 import { WarmLock } from './warm-lock.js';
 import type { WarmSchedule } from './warm-schedule.js';
 import type { Warmer } from './warmer.interface.js';
+import { CacheDecoratorError } from '../cache.errors.js';
 
 const DEFAULT_TIMEOUT = '30s';
 const ALLOWED_OPTIONS = ['cron', 'runOnStartup', 'timeout', 'name'];

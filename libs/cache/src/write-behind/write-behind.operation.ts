@@ -1,10 +1,11 @@
 import type { CacheEngine } from '../engine/cache.engine.js';
-import { CacheDecoratorError, type OperationRuntime, type OriginalMethod } from '../decorators/cache-operation.js';
+import { type OperationRuntime, type OriginalMethod } from '../decorators/cache-operation.js';
 import { compileKey, compileTags, decoratorDuration } from '../decorators/compiled-keys.js';
 import { CompiledOperation } from '../decorators/compiled-operation.js';
 import type { KeyBuilder } from '../keys/key-template.js';
 import type { WriteBehindDecoratorOptions } from './write-behind.decorator.js';
 import type { QueuedWriteOptions, WriteBehindQueue } from './write-behind.queue.js';
+import { CacheDecoratorError } from '../cache.errors.js';
 
 interface CompiledWriteBehind {
   key: KeyBuilder;
