@@ -119,7 +119,8 @@ export class CacheEngine {
     }
     if (!refreshing && this.tiered.l2) this.miss(key, 'l2');
     const stale = newerStale(l1Stale, found);
-    return this.readThrough.load(key, source.loader(subject, input, this.defaults), plan, stale, { budget, position, refreshing });
+    const readFreshL2 = (): Promise<{ value: T } | undefined> => this.tiered.readL2(key, budget).then((again) => this.freshFromL2<T>(key, again, position, plan.l1));
+    return this.readThrough.load(key, source.loader(subject, input, this.defaults), plan, stale, { budget, position, refreshing, readFreshL2 });
   }
 
   /** The one place refresh ahead is decided: a fresh entry past its `refreshAt` point reloads in the background. */
@@ -269,12 +270,16 @@ export class CacheEngine {
 
   /** Counts an L2 read as a hit (promoting the fresh value to L1) or a miss. */
   private acceptFromL2<T>(key: string, found: EncodedEntry | undefined, position: number): { value: T } | undefined {
-    if (found === undefined || found.freshUntil <= Date.now()) {
-      this.miss(key, 'l2');
-      return undefined;
-    }
+    const fresh = this.freshFromL2<T>(key, found, position);
+    if (fresh === undefined) this.miss(key, 'l2');
+    return fresh;
+  }
+
+  /** A fresh L2 entry's value, counted as a hit and copied into L1 (unless `useL1` is `false`). */
+  private freshFromL2<T>(key: string, found: EncodedEntry | undefined, position: number, useL1?: boolean): { value: T } | undefined {
+    if (found === undefined || found.freshUntil <= Date.now()) return undefined;
     this.hit(key, 'l2');
-    return { value: this.tiered.promote<T>(key, found, position) };
+    return { value: this.tiered.promote<T>(key, found, position, useL1) };
   }
 }
 

@@ -44,11 +44,13 @@ export interface StaleValue<T> {
 }
 
 /** Where one read stands when it has to load: its Redis budget and the invalidation log's position before its L2 read. */
-export interface LoadContext {
+export interface LoadContext<T> {
   budget: RedisBudget;
   position: number;
   /** Inside `refreshing(fn)`: the load takes the lock from any holder and tells other instances. */
   refreshing: boolean;
+  /** Reads L2 again while another instance loads: its fresh value (counted as a hit, copied into L1) or `undefined`. */
+  readFreshL2(): Promise<{ value: T } | undefined>;
 }
 
 const FIRST_POLL_DELAY = 10;
@@ -78,8 +80,9 @@ export class ReadThrough {
    * Runs `loader` under `key`'s lock, or waits for the instance holding it; `stale` is the fallback, served
    * without loading while the failure throttle holds.
    */
-  async load<T>(key: string, loader: Loader<T>, plan: ReadThroughPlan, stale: StaleValue<T> | undefined, { budget, position, refreshing }: LoadContext): Promise<T> {
+  async load<T>(key: string, loader: Loader<T>, plan: ReadThroughPlan, stale: StaleValue<T> | undefined, context: LoadContext<T>): Promise<T> {
     if (stale && this.throttle.holds(key, stale.createdAt)) return this.serveStale(key, stale, 'failure throttle', false);
+    const { budget, position, refreshing } = context;
     // NOTE: a refresh replaces whatever load is running: its result is newer.
     const [tags, claim] = await Promise.all([
       this.tiered.snapshotTags(plan.tags, plan.ttl + plan.grace, budget),
@@ -88,8 +91,8 @@ export class ReadThrough {
     const attempt = { key, loader, plan, staleValue: stale?.value, tags: { ...tags, position }, budget, publish: refreshing };
     if (!claim.held) return this.runLoader(key, stale, { ...attempt, token: claim.token });
     if (stale) return this.serveStale(key, stale, 'another instance is refreshing it');
-    const outcome = await this.awaitOtherLoader<T>(key, position, plan.l1, budget);
-    if ('found' in outcome) return outcome.found;
+    const outcome = await this.awaitOtherLoader(key, context);
+    if ('found' in outcome) return outcome.found.value;
     // NOTE: past lockWait with the lock still held (its holder extends it while loading), this caller loads
     // too but cannot write: the slow load's result is the one cached. A dead holder's lock expires within its ttl.
     return this.runLoader(key, stale, { ...attempt, token: outcome.token });
@@ -130,16 +133,12 @@ export class ReadThrough {
    * Polls for the other instance's result until `lockWait`. Claims the lock when it is released without
    * one; otherwise returns a token that does not hold it.
    */
-  private async awaitOtherLoader<T>(key: string, position: number, useL1: boolean | undefined, budget: RedisBudget): Promise<{ found: T } | { token: string }> {
+  private async awaitOtherLoader<T>(key: string, { budget, readFreshL2 }: LoadContext<T>): Promise<{ found: { value: T } } | { token: string }> {
     const deadline = Date.now() + this.lock.wait;
     for (let pause = FIRST_POLL_DELAY; ; pause = Math.min(pause * 2, LONGEST_POLL_DELAY)) {
       await sleep(Math.max(0, Math.min(pause, deadline - Date.now())));
-      const found = await this.tiered.readL2(key, budget);
-      if (found && found.freshUntil > Date.now()) {
-        this.stats.hits.l2 += 1;
-        if (this.events.listening.hit) this.events.emit('hit', { key, layer: 'l2' });
-        return { found: this.tiered.promote<T>(key, found, position, useL1) };
-      }
+      const found = await readFreshL2();
+      if (found !== undefined) return { found };
       const claim = await this.runner.claim(key, 'nx', budget);
       if (!claim.held || Date.now() >= deadline) return { token: claim.token };
     }
