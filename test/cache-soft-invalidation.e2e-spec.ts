@@ -55,6 +55,16 @@ describe('soft invalidation', () => {
     for (const app of apps) await waitFor(async () => (await app.cache.get('product:1')) === 'v2', { timeout: 3_000 });
   });
 
+  it('serves the stale value when the load after a soft invalidation outlives its timeout; the late load lands', async () => {
+    await writer.cache.invalidateTags('product:1', { soft: true });
+    const slow = async (): Promise<string> => {
+      await sleep(300);
+      return 'v2';
+    };
+    expect(await writer.cache.getOrSet('product:1', slow, { ...ENTRY, timeout: 50 })).toBe('v1');
+    for (const app of apps) await waitFor(async () => (await app.cache.get('product:1')) === 'v2', { timeout: 3_000 });
+  });
+
   it('keeps the stale L1 copies of other instances (told by the bus) and of an instance without L2', async () => {
     const alone = await startCacheApp({ namespace: uniqueNamespace('soft'), l1: { max: 1_000, ttl: '1h' }, l2: false });
     apps.push(alone);
