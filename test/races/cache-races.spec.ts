@@ -210,4 +210,23 @@ describe('races above the store (controllable L2)', () => {
     await clearing;
     expect(await cache.get('k')).toBeUndefined();
   });
+
+  it('a batch read that found a key missing reads back the value written before its lock request instead of loading it', async () => {
+    const l2 = new ControllableL2();
+    const { cache: writer } = cacheOver(l2);
+    const { cache } = cacheOver(l2);
+    const loads: string[][] = [];
+    const gate = l2.pauseNext('readMany');
+    const reading = cache.getManyOrSet(['k', 'other'], async (keys) => {
+      loads.push(keys);
+      return keys.map(() => 'loaded');
+    });
+    await gate.reached;
+
+    await writer.set('k', 'written meanwhile');
+    gate.release();
+
+    expect(await reading).toEqual(['written meanwhile', 'loaded']);
+    expect(loads).toEqual([['other']]);
+  });
 });

@@ -3,6 +3,7 @@ import { CacheEngine } from './engine/cache.engine.js';
 import type { EntryDefaults, ReadSource } from './engine/read-source.interface.js';
 import { assertCacheTags } from './keys/cache-key.guard.js';
 import { parseDuration, type Duration } from './options/duration.parser.js';
+import { batchPlan, type BatchLoader, type GetManyOrSetOptions } from './read-through/batch-plan.js';
 import type { LoaderContext } from './read-through/loader-context.js';
 import type { Loader, ReadThroughPlan } from './read-through/read-through.js';
 import { refreshAtProblem, type RefreshAt } from './refresh/refresh-policy.js';
@@ -39,6 +40,7 @@ export interface SetManyItem<T = unknown> extends SetOptions {
 }
 
 const NO_OPTIONS: GetOrSetOptions = {};
+const NO_BATCH_OPTIONS: GetManyOrSetOptions = {};
 
 /** How `getOrSet` reads: subject the loader, input the options, parsed only on a miss or a due refresh. */
 const GET_OR_SET: ReadSource<unknown, Loader<unknown>, GetOrSetOptions> = {
@@ -109,6 +111,19 @@ export class CacheService {
   /** Values in the order of `keys` (`undefined` where missing); one round trip per tier (per slot on Cluster). */
   getMany<T>(keys: readonly string[]): Promise<(T | undefined)[]> {
     return this.engine.getMany<T>(keys);
+  }
+
+  /**
+   * Read-through of many keys: values in the order of `keys`. One L1 pass, one L2 round trip (per slot
+   * on Cluster), then `loadMissing` once with only the keys nobody has cached or is loading (a Map, or an
+   * array in the order of the keys it got); keys it does not return are `undefined` and not cached.
+   */
+  getManyOrSet<T>(keys: readonly string[], loadMissing: BatchLoader<T>, options: GetManyOrSetOptions = NO_BATCH_OPTIONS): Promise<(T | undefined)[]> {
+    try {
+      return this.engine.readMany(keys, loadMissing, batchPlan(options, this.engine.defaults));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /** Writes many entries, batched per tier; nothing is written if one value cannot be serialized. */

@@ -14,6 +14,8 @@ export {
 export { CacheEvict } from './decorators/cache-evict.decorator.js';
 export { CachePut } from './decorators/cache-put.decorator.js';
 export { Cacheable } from './decorators/cacheable.decorator.js';
+export { CacheableBatch } from './decorators/cacheable-batch.decorator.js';
+export type { BatchId, BatchKeyTemplate, BatchRest, CacheableBatchOptions } from './decorators/cacheable-batch.types.js';
 export { RefreshAhead } from './refresh/refresh-ahead.decorator.js';
 export type { RefreshAt } from './refresh/refresh-policy.js';
 export type {
@@ -44,6 +46,7 @@ export { WriteBehindQueue, type WriteBehindStats } from './write-behind/write-be
 export { writeBehindSequence } from './write-behind/write-sequence.js';
 export type { Duration } from './options/duration.parser.js';
 export type { LoaderContext } from './read-through/loader-context.js';
+export type { BatchLoader, BatchResult, GetManyOrSetOptions } from './read-through/batch-plan.js';
 export { CacheStats } from './stats/cache-stats.js';
 export type { CacheEntry, CacheLayer, CacheStore } from './stores/cache-entry.interface.js';
 export { HttpCacheInterceptor, HttpCacheInterceptor as CacheInterceptor } from './http/http-cache.interceptor.js';

@@ -3,6 +3,7 @@ import type { InvalidationBus } from '../invalidation/invalidation-bus.js';
 import type { InvalidationLog } from '../invalidation/invalidation-log.js';
 import type { PendingInvalidations } from '../invalidation/pending-invalidations.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
+import { BatchReadThrough } from '../read-through/batch-read-through.js';
 import { InFlightLoads } from '../read-through/in-flight-loads.js';
 import { LoadRunner } from '../read-through/load-runner.js';
 import { ReadThrough } from '../read-through/read-through.js';
@@ -43,6 +44,7 @@ export function createCacheEngine(
     tiered,
     loads,
     readThrough: new ReadThrough(tiered, stats, logger, lock, runner),
+    batch: new BatchReadThrough(l1 ?? undefined, tiered, stats, logger, lock, loads),
     refreshAhead: new RefreshAhead(tiered, runner, stats, logger),
     pending,
     stats,

@@ -1,5 +1,7 @@
 import { assertCacheKey, assertCacheTags, invalidCacheKey } from '../keys/cache-key.guard.js';
 import type { PendingInvalidations } from '../invalidation/pending-invalidations.js';
+import type { BatchLoader, BatchPlan } from '../read-through/batch-plan.js';
+import type { BatchReadThrough } from '../read-through/batch-read-through.js';
 import type { InFlightLoads } from '../read-through/in-flight-loads.js';
 import type { ReadThrough, ReadThroughPlan, StaleValue } from '../read-through/read-through.js';
 import { RefreshScope } from '../read-through/refresh-scope.js';
@@ -19,6 +21,7 @@ export interface CacheEngineParts {
   tiered: TieredStore;
   loads: InFlightLoads;
   readThrough: ReadThrough;
+  batch: BatchReadThrough;
   refreshAhead: RefreshAhead;
   pending: PendingInvalidations;
   stats: CacheStats;
@@ -37,6 +40,7 @@ export class CacheEngine {
   private readonly tiered: TieredStore;
   private readonly loads: InFlightLoads;
   private readonly readThrough: ReadThrough;
+  private readonly batch: BatchReadThrough;
   private readonly refreshAhead: RefreshAhead;
   private readonly pending: PendingInvalidations;
   private readonly refreshScope = new RefreshScope();
@@ -49,6 +53,7 @@ export class CacheEngine {
     this.tiered = parts.tiered;
     this.loads = parts.loads;
     this.readThrough = parts.readThrough;
+    this.batch = parts.batch;
     this.refreshAhead = parts.refreshAhead;
     this.pending = parts.pending;
   }
@@ -177,6 +182,16 @@ export class CacheEngine {
       values[index] = this.acceptFromL2<T>(keys[index], entry, position)?.value;
     });
     return values;
+  }
+
+  /**
+   * Batch read-through (`getManyOrSet`, `@CacheableBatch`): values in the order of `keys`; the loader runs
+   * once with the keys nobody has cached or is loading. Never throws: rejects.
+   */
+  readMany<T>(keys: readonly string[], loader: BatchLoader<T>, plan: BatchPlan): Promise<(T | undefined)[]> {
+    const invalid = keys.map(invalidCacheKey).find((problem) => problem !== undefined);
+    if (invalid) return Promise.reject(invalid);
+    return this.batch.getMany(keys, loader, plan, this.refreshScope.isActive);
   }
 
   /** Writes L1 and L2; throws `CacheSerializationError` (writing nothing) if the value cannot be stored. */
