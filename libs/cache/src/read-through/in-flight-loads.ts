@@ -1,7 +1,8 @@
 import type { InvalidationMessage } from '../invalidation/invalidation-message.js';
 
-interface SharedLoad {
-  promise: Promise<unknown>;
+/** The load of one key, shared by its concurrent misses. */
+export interface SharedLoad {
+  promise: Promise<unknown> | undefined;
   tags: readonly string[];
 }
 
@@ -12,6 +13,29 @@ export class InFlightLoads {
   /** The load of `key` running here, if any. */
   join<T>(key: string): Promise<T> | undefined {
     return this.loads.get(key)?.promise as Promise<T> | undefined;
+  }
+
+  /** Registers the load of `key` before its promise exists; {@link settle} gives it the promise. */
+  open(key: string, tags: readonly string[]): SharedLoad {
+    const shared: SharedLoad = { promise: undefined, tags };
+    this.loads.set(key, shared);
+    return shared;
+  }
+
+  /** The promise later misses of the key join until the load is {@link close}d. */
+  settle<T>(shared: SharedLoad, promise: Promise<T>): Promise<T> {
+    shared.promise = promise;
+    return promise;
+  }
+
+  /** Later misses of `key` no longer join `shared`. */
+  close(key: string, shared: SharedLoad): void {
+    if (this.loads.get(key) === shared) this.loads.delete(key);
+  }
+
+  /** Closes `shared` once `load` settles. */
+  closeAfter<T>(key: string, shared: SharedLoad, load: Promise<T>): Promise<T> {
+    return load.finally(() => this.close(key, shared));
   }
 
   /** Shares `load` with later misses of `key` until it settles. */
