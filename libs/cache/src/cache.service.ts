@@ -7,6 +7,7 @@ import type { CacheEvents } from './events/cache.events.js';
 import { splitInvalidateArguments, type ItemsThenOptions } from './invalidation/invalidate-options.js';
 import { resolveJitter } from './options/cache-options.validator.js';
 import { parseDuration, type Duration } from './options/duration.parser.js';
+import { ResolvedOptionsMemo } from './options/resolved-options.memo.js';
 import { batchPlan, type BatchLoader, type GetManyOrSetOptions } from './read-through/batch-plan.js';
 import type { LoaderContext } from './read-through/loader-context.js';
 import type { Loader, ReadThroughPlan } from './read-through/read-through.js';
@@ -60,6 +61,24 @@ export interface SetManyItem<T = unknown> extends SetOptions {
 const NO_OPTIONS: GetOrSetOptions = {};
 const NO_BATCH_OPTIONS: GetManyOrSetOptions = {};
 
+// NOTE: a record rather than a list, so that a new option fails to compile until it is listed here.
+const GET_OR_SET_FIELDS: Record<keyof GetOrSetOptions, true> = {
+  ttl: true,
+  grace: true,
+  tags: true,
+  jitter: true,
+  l1: true,
+  timeout: true,
+  refreshAhead: true,
+  hardTimeout: true,
+  forceFresh: true,
+  failureThrottle: true,
+};
+const READ_THROUGH_PLANS = new ResolvedOptionsMemo<GetOrSetOptions, EntryDefaults, ReadThroughPlan>(
+  Object.keys(GET_OR_SET_FIELDS) as (keyof GetOrSetOptions)[],
+  (options, defaults) => readThroughPlan(options, defaults),
+);
+
 /** How `getOrSet` reads (`l1: false` or not): subject the loader, input the options, parsed only on a miss or a due refresh. */
 function getOrSetSource(l1: boolean): ReadSource<unknown, Loader<unknown>, GetOrSetOptions> {
   return {
@@ -68,7 +87,7 @@ function getOrSetSource(l1: boolean): ReadSource<unknown, Loader<unknown>, GetOr
     forceFresh: (_loader, options) => options.forceFresh !== undefined && options.forceFresh !== false,
     refreshAt: (_loader, options) => validRefreshAt(options.refreshAhead),
     loader: (loader) => loader,
-    plan: (_loader, options, defaults) => readThroughPlan(options, defaults),
+    plan: (_loader, options, defaults) => READ_THROUGH_PLANS.get(options, defaults),
   };
 }
 const GET_OR_SET = getOrSetSource(true);
