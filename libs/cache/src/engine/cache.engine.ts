@@ -114,14 +114,14 @@ export class CacheEngine {
     // lock; after the loader, the write.
     const found = refreshing ? undefined : await this.tiered.readL2(key, budget, plan.tags);
     if (found !== undefined && found.freshUntil > Date.now()) {
-      this.stats.hits.l2 += 1;
       this.refreshIfDue(key, found, source, subject, input);
-      return this.tiered.promote<T>(key, found, position, plan.l1);
+      return this.hitInL2<T>(key, found, position, plan.l1);
     }
     if (!refreshing && this.tiered.l2) this.stats.misses.l2 += 1;
     const stale = newerStale(l1Stale, found);
     const readFreshL2 = (): Promise<{ value: T } | undefined> => this.tiered.readL2(key, budget).then((again) => this.freshFromL2<T>(key, again, position, plan.l1));
-    return this.readThrough.load(key, source.loader(subject, input, this.defaults), plan, stale, { budget, position, refreshing, readFreshL2 });
+    const serveFound = (entry: EncodedEntry): T => this.hitInL2<T>(key, entry, position, plan.l1);
+    return this.readThrough.load(key, source.loader(subject, input, this.defaults), plan, stale, { budget, position, refreshing, readFreshL2, serveFound });
   }
 
   /** The one place refresh ahead is decided: a fresh entry past its `refreshAt` point reloads in the background. */
@@ -257,8 +257,13 @@ export class CacheEngine {
   /** A fresh L2 entry's value, counted as a hit and copied into L1 (unless `useL1` is `false`). */
   private freshFromL2<T>(key: string, found: EncodedEntry | undefined, position: number, useL1?: boolean): { value: T } | undefined {
     if (found === undefined || found.freshUntil <= Date.now()) return undefined;
+    return { value: this.hitInL2<T>(key, found, position, useL1) };
+  }
+
+  /** A fresh L2 entry's value, counted as a hit and copied into L1 unless invalidated here since `position`. */
+  private hitInL2<T>(key: string, entry: EncodedEntry, position: number, useL1?: boolean): T {
     this.stats.hits.l2 += 1;
-    return { value: this.tiered.promote<T>(key, found, position, useL1) };
+    return this.tiered.promote<T>(key, entry, position, useL1);
   }
 }
 

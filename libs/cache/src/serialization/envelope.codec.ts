@@ -13,7 +13,8 @@ export interface DecodedEntry extends EncodedEntry {
 
 // NOTE: a fixed binary header instead of a MessagePack wrapper: reading an entry decodes the value once
 // and slices its bytes without copying. Layout: marker, created-at, fresh-until, stale-until, load duration
-// (float64), tag-section length (uint32), tag versions (MessagePack), value bytes.
+// (float64), tag-section length (uint32), tag versions (MessagePack), value bytes. The lock script
+// (TAKE_LOCK) reads the marker and fresh-until in Lua: keep them where they are.
 const MARKER = 0xc1;
 const HEADER_BYTES = 1 + 8 * 4 + 4;
 const TAG_LENGTH_OFFSET = 33;
