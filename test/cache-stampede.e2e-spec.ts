@@ -1,4 +1,5 @@
 import { startCacheApp, type CacheApp } from './support/cache-app.factory.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
 import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
 
 function slowLoader<T>(value: T, milliseconds: number, calls: { count: number }): () => Promise<T> {
@@ -44,6 +45,37 @@ describe('stampede protection', () => {
 
     expect(calls.count).toBe(1);
     expect(new Set(results)).toEqual(new Set(['loaded']));
+  });
+
+  it.each([
+    ['runs the loader once', false, 'the other'],
+    ['loads again (its tag invalidated since)', true, 'the reader'],
+  ])('%s when another instance loads the key between this one\'s read and its lock request', async (_title, invalidated, loadedBy) => {
+    const namespace = uniqueNamespace();
+    const proxy = await startTcpProxy(Number(new URL(redisUrl()).port));
+    try {
+      const reader = await startCacheApp({ namespace, l2: { redis: proxy.url, commandTimeout: '5s' } });
+      const other = await startCacheApp({ namespace, l2: { redis: redisUrl(), commandTimeout: '5s' } });
+      apps.push(reader, other);
+      const loads: string[] = [];
+      const loader = (instance: string) => async (): Promise<string> => {
+        loads.push(instance);
+        return `loaded by ${instance}`;
+      };
+      // NOTE: the reader's GETs run in Redis (a miss) but their replies are held: the window before its lock request.
+      proxy.holdReplies();
+      const reading = reader.cache.getOrSet('k', loader('the reader'), { tags: ['t'] });
+      await waitFor(() => proxy.held > 0);
+      expect(await other.cache.getOrSet('k', loader('the other'), { tags: ['t'] })).toBe('loaded by the other');
+      if (invalidated) await other.cache.invalidateTags('t');
+      proxy.heal();
+
+      expect(await reading).toBe(`loaded by ${loadedBy}`);
+      expect(loads).toEqual(invalidated ? ['the other', 'the reader'] : ['the other']);
+      expect(reader.cache.stats.hits.l2).toBe(invalidated ? 0 : 1);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('lets a waiter load itself when the lock holder never finishes (bounded wait)', async () => {
