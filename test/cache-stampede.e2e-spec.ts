@@ -1,4 +1,6 @@
+import { Redis } from 'ioredis';
 import { startCacheApp, type CacheApp } from './support/cache-app.factory.js';
+import { startRedisServer } from './support/redis-server.js';
 import { startTcpProxy } from './support/tcp-proxy.js';
 import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
 
@@ -75,6 +77,28 @@ describe('stampede protection', () => {
       expect(reader.cache.stats.hits.l2).toBe(invalidated ? 0 : 1);
     } finally {
       await proxy.close();
+    }
+  });
+
+  it('spends three round trips on a cold miss: the read, the lock request (which reads back), the write', async () => {
+    const server = await startRedisServer();
+    const direct = new Redis(server.url);
+    try {
+      const app = await startCacheApp({ namespace: uniqueNamespace(), l2: { redis: server.url } });
+      apps.push(app);
+      await direct.config('RESETSTAT');
+
+      expect(await app.cache.getOrSet('cold', async () => 'loaded')).toBe('loaded');
+
+      const stats = await direct.info('commandstats');
+      const calls = (command: string): number => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+      // NOTE: commands run by a script count too: the lock script's read-back and the write script's lock check are GETs.
+      expect(calls('evalsha') + calls('eval')).toBe(2);
+      expect(calls('get')).toBe(3);
+    } finally {
+      await Promise.all(apps.splice(0).map((app) => app.close()));
+      direct.disconnect();
+      await server.stop();
     }
   });
 
