@@ -9,9 +9,10 @@ import { CacheHealthIndicator } from './health/cache-health.indicator.js';
 import { WriteBehindQueue } from './write-behind/write-behind.queue.js';
 import { globalFlag } from './options/cache-options.validator.js';
 import type { CacheModuleAsyncOptions, CacheModuleOptions } from './options/cache-options.interface.js';
+import { CacheEvents } from './events/cache.events.js';
 import { CacheStats } from './stats/cache-stats.js';
 
-const EXPORTS = [CacheService, CacheStats, CacheHealthIndicator, WriteBehindQueue, CACHE_OPTIONS, L1_STORE, L2_STORE, CACHE_MANAGER];
+const EXPORTS = [CacheService, CacheStats, CacheEvents, CacheHealthIndicator, WriteBehindQueue, CACHE_OPTIONS, L1_STORE, L2_STORE, CACHE_MANAGER];
 
 /** Two-tier caching for a Nest application: `CacheModule.forRoot({ namespace, ... })`. */
 @Module({})

@@ -22,13 +22,20 @@ export const MAX_DURATION = 2 ** 31 - 1;
 
 const DURATION_PATTERN = /^(\d+)(?:\.(\d+))?(ms|s|m|h|d)$/;
 
+// NOTE: per-call options (`getOrSet(key, loader, { ttl: '1h' })`) are parsed on every call: a valid
+// string seen before is looked up instead (a regex, BigInt arithmetic and strings otherwise).
+const parsed = new Map<string, number>();
+const MAX_PARSED = 1_000;
+
 /**
  * Parses a {@link Duration} into a whole number of milliseconds, from 0 to {@link MAX_DURATION}.
  * A fraction of a millisecond (`4000.7`, `'0.5ms'`, `'1.0001s'`) is rejected, not rounded.
  * @param option the option's name, used in the error message.
  */
 export function parseDuration(value: unknown, option: string): number {
-  if (typeof value === 'number') return checkedMilliseconds(value, String(value), option);
+  if (typeof value === 'number') return checkedMilliseconds(value, value, option);
+  const known = typeof value === 'string' ? parsed.get(value) : undefined;
+  if (known !== undefined) return known;
   const match = typeof value === 'string' ? DURATION_PATTERN.exec(value.trim()) : null;
   if (!match) {
     throw new InvalidCacheOptionError(
@@ -36,7 +43,9 @@ export function parseDuration(value: unknown, option: string): number {
       `${describe(value)} is not a duration; use milliseconds or a string like '500ms', '30s', '5m', '1h', '1d'`,
     );
   }
-  return checkedMilliseconds(exactMilliseconds(match), describe(value), option);
+  const milliseconds = checkedMilliseconds(exactMilliseconds(match), value, option);
+  if (parsed.size < MAX_PARSED) parsed.set(value as string, milliseconds);
+  return milliseconds;
 }
 
 // NOTE: BigInt keeps '1.1s' exact (1.1 * 1000 is 1100.0000000000002 in floating point) and a 400-digit
@@ -49,9 +58,9 @@ function exactMilliseconds([, whole, fraction = '', unit]: RegExpExecArray): num
   return milliseconds > BigInt(MAX_DURATION) ? Infinity : Number(milliseconds);
 }
 
-function checkedMilliseconds(milliseconds: number, shown: string, option: string): number {
+function checkedMilliseconds(milliseconds: number, value: unknown, option: string): number {
   if (Number.isInteger(milliseconds) && milliseconds >= 0 && milliseconds <= MAX_DURATION) return milliseconds;
-  throw new InvalidCacheOptionError(option, `${shown} must be a whole number of milliseconds from 0 to ${MAX_DURATION} (about 24.8 days)`);
+  throw new InvalidCacheOptionError(option, `${describe(value)} must be a whole number of milliseconds from 0 to ${MAX_DURATION} (about 24.8 days)`);
 }
 
 function describe(value: unknown): string {

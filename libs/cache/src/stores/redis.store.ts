@@ -7,11 +7,14 @@ import type { CacheEntry, CacheStore } from './cache-entry.interface.js';
 import { type CircuitBreaker } from './circuit-breaker.js';
 import { runBatch, runPerSlot, type KeyedCommand } from './redis-batch.js';
 import {
+  EXPIRE_ENTRY,
   EXTEND_LOCK,
   EXTEND_OR_RELEASE_LOCKS,
   INVALIDATE_TAG,
   READ_TAG_VERSION,
   RELEASE_LOCK,
+  SOFT_INVALIDATE_TAG,
+  SOFT_VERSION_STEP,
   TAKE_LOCK,
   TAKE_LOCKS,
   WRITE_ENTRY,
@@ -20,10 +23,12 @@ import {
 } from './redis-scripts.js';
 import type { RedisKeyLayout } from './redis-key.layout.js';
 import { RedisUnavailableError } from '../cache.errors.js';
+import { RAW_REPLY, RedisReadBatcher, type ReplyReader } from './redis-read.batcher.js';
 
 const SCAN_BATCH = 500;
 const RANDOM_VERSION_FLOOR = 1_000_000;
 const NO_VERSIONS: Readonly<Record<string, number>> = Object.freeze({});
+const NO_TAGS: readonly string[] = Object.freeze([]);
 /** A fenced script's reply when it arrived after the caller's deadline. */
 const FENCED = -1;
 
@@ -43,6 +48,7 @@ export type SharedTier = Pick<
   | 'releaseLock'
   | 'extendOrReleaseLocks'
   | 'delete'
+  | 'expire'
   | 'clear'
   | 'stop'
 >;
@@ -63,6 +69,11 @@ export class RedisStore implements CacheStore {
   /** Redis's clock minus ours, in ms, measured when the connection becomes ready. */
   private clockOffset = 0;
   private readonly onReady = (): void => void this.syncClock();
+  /** GETs until a deadline: batched into MGETs per tick, except on a Cluster (an MGET cannot span slots). */
+  private readonly fetch: <R>(key: string, deadline: number, reader: ReplyReader<R>) => Promise<R>;
+  /** An entry's reply decoded and validated against its recorded tags. */
+  private readonly entryReply: ReplyReader<EncodedEntry | undefined> = (raw, entryKey, deadline) =>
+    raw === null ? undefined : this.validate(this.decode(entryKey, raw), deadline, NO_VERSIONS);
 
   constructor(
     readonly redis: Redis | Cluster,
@@ -71,8 +82,15 @@ export class RedisStore implements CacheStore {
     private readonly newTagTtl: number,
     private readonly stats: CacheStats,
   ) {
+    if (redis instanceof Cluster) {
+      this.fetch = (key, deadline, reader) => breaker.run(() => redis.getBuffer(key), deadline).then((raw) => reader(raw, key, deadline));
+    } else {
+      const batcher = new RedisReadBatcher(redis, breaker);
+      this.fetch = (key, deadline, reader) => batcher.get(key, deadline, reader);
+    }
     redis.on('ready', this.onReady);
     if (redis.status === 'ready') void this.syncClock();
+    stats.l2BreakerOpen = () => breaker.isTripped;
   }
 
   /** Stops background timers and listeners (module shutdown); the connection is closed by its owner. */
@@ -86,19 +104,16 @@ export class RedisStore implements CacheStore {
     return this.breaker.isOpen;
   }
 
-  /** The entry with its value still encoded, if present and valid for its tags. */
   /**
-   * The entry with its value still encoded, if present and valid for its tags. The versions of
+   * The entry with its value decoded, if present and valid for its tags. The versions of
    * `expectedTags` (the tags the caller's entries carry) are read in the same round trip.
    */
-  read(key: string, deadline = this.breaker.deadline(), expectedTags: readonly string[] = []): Promise<EncodedEntry | undefined> {
+  read(key: string, deadline = this.breaker.deadline(), expectedTags: readonly string[] = NO_TAGS): Promise<EncodedEntry | undefined> {
     const entryKey = this.layout.entry(key);
-    if (expectedTags.length === 0) {
-      return this.breaker.run(() => this.redis.getBuffer(entryKey), deadline).then((raw) => (raw === null ? undefined : this.validate(this.decode(key, raw), deadline, NO_VERSIONS)));
-    }
-    return this.breaker
-      .run(() => Promise.all([this.redis.getBuffer(entryKey), this.readTagVersions(expectedTags, deadline)]), deadline)
-      .then(([raw, versions]) => (raw === null ? undefined : this.validate(this.decode(key, raw), deadline, versions)));
+    if (expectedTags.length === 0) return this.fetch(entryKey, deadline, this.entryReply);
+    return Promise.all([this.fetch(entryKey, deadline, RAW_REPLY), this.readTagVersions(expectedTags, deadline)]).then(([raw, versions]) =>
+      raw === null ? undefined : this.validate(this.decode(entryKey, raw), deadline, versions),
+    );
   }
 
   /**
@@ -113,7 +128,7 @@ export class RedisStore implements CacheStore {
     expectedTags.forEach((tag, index) => (known[tag] = versionOf(replies[keys.length + index])));
     const entries = keys.map((key, index) => {
       const raw = replies[index];
-      return Buffer.isBuffer(raw) || raw instanceof Error ? this.decode(key, raw) : undefined;
+      return Buffer.isBuffer(raw) || raw instanceof Error ? this.decode(this.layout.entry(key), raw) : undefined;
     });
     return this.validateMany(entries, deadline, known);
   }
@@ -183,7 +198,7 @@ export class RedisStore implements CacheStore {
         }),
       batchDeadline,
     );
-    const written = replies.map((reply, index) => (Buffer.isBuffer(reply) ? this.decode(keys[index], reply) : undefined));
+    const written = replies.map((reply, index) => (Buffer.isBuffer(reply) ? this.decode(this.layout.entry(keys[index]), reply) : undefined));
     const valid = written.some((entry) => entry !== undefined) ? await this.validateMany(written, deadline, NO_VERSIONS) : written;
     return replies.map((reply, index) => (Buffer.isBuffer(reply) ? { entry: valid[index] } : reply === 1));
   }
@@ -203,10 +218,8 @@ export class RedisStore implements CacheStore {
 
   /** Current versions of `tags`; `NaN` for a missing version key (no entry can match it). */
   async readTagVersions(tags: readonly string[], deadline = this.breaker.deadline()): Promise<Record<string, number>> {
+    const values = await Promise.all(tags.map((tag) => this.fetch(this.layout.tag(tag), deadline, RAW_REPLY)));
     const versions: Record<string, number> = {};
-    if (tags.length === 0) return versions;
-    const commands = tags.map((tag): KeyedCommand => ['get', this.layout.tag(tag)]);
-    const values = await this.breaker.run(() => runBatch(this.redis, commands), deadline);
     tags.forEach((tag, index) => (versions[tag] = versionOf(values[index])));
     return versions;
   }
@@ -227,10 +240,14 @@ export class RedisStore implements CacheStore {
     return versions;
   }
 
-  /** Bumps each tag's version: one command per tag, whatever the number of tagged entries. */
-  async invalidateTags(tags: readonly string[], deadline = this.breaker.deadline()): Promise<void> {
+  /**
+   * Bumps each tag's version: one command per tag, whatever the number of tagged entries. A `soft` bump
+   * leaves the tagged entries readable as stale values (never fresh).
+   */
+  async invalidateTags(tags: readonly string[], soft = false, deadline = this.breaker.deadline()): Promise<void> {
+    const script = soft ? SOFT_INVALIDATE_TAG : INVALIDATE_TAG;
     await this.breaker.run(
-      () => Promise.all(tags.map((tag) => INVALIDATE_TAG.run(this.redis, [this.layout.tag(tag)], [randomVersion(), this.newTagTtl]))),
+      () => Promise.all(tags.map((tag) => script.run(this.redis, [this.layout.tag(tag)], [randomVersion(), this.newTagTtl]))),
       this.breaker.forBatch(deadline, tags.length),
     );
   }
@@ -245,7 +262,7 @@ export class RedisStore implements CacheStore {
     const reply = await this.breaker.run(() => TAKE_LOCK.runBuffer(this.redis, keys, [this.fence(deadline), token, ttl, mode, readBack ? Date.now() : '']), deadline);
     if (reply === FENCED) throw new RedisUnavailableError('the lock request reached Redis after its deadline', false);
     if (!Buffer.isBuffer(reply)) return reply === 1;
-    return { entry: await this.validate(this.decode(key, reply), deadline, NO_VERSIONS) };
+    return { entry: await this.validate(this.decode(keys[0], reply), deadline, NO_VERSIONS) };
   }
 
   /** Extends the load lock while `token` holds it; `false` once it is lost. */
@@ -283,6 +300,18 @@ export class RedisStore implements CacheStore {
   async delete(keys: readonly string[], deadline = this.breaker.deadline()): Promise<void> {
     const commands = keys.map((key): KeyedCommand => ['del', this.layout.entry(key), this.layout.lock(key)]);
     await this.breaker.run(() => runBatch(this.redis, commands), this.breaker.forBatch(deadline, keys.length));
+  }
+
+  /**
+   * Soft delete: the entries stop being fresh now but stay readable as stale values until they expire;
+   * their load locks are removed, so a load in flight cannot write a fresh result over them.
+   */
+  async expire(keys: readonly string[], deadline = this.breaker.deadline()): Promise<void> {
+    const now = Date.now();
+    await this.breaker.run(
+      () => Promise.all(keys.map((key) => EXPIRE_ENTRY.run(this.redis, [this.layout.entry(key), this.layout.lock(key)], [now]))),
+      this.breaker.forBatch(deadline, keys.length),
+    );
   }
 
   /**
@@ -336,11 +365,11 @@ export class RedisStore implements CacheStore {
   // NOTE: an entry that does not decode can only be foreign or damaged (the format version is part of the
   // key), so it is counted and deleted rather than read again and again until it expires. A valid entry
   // written between the read and the delete is lost too: that costs one miss, never a wrong value.
-  private decode(key: string, raw: Buffer | Error): EncodedEntry | undefined {
+  private decode(entryKey: string, raw: Buffer | Error): EncodedEntry | undefined {
     const entry = raw instanceof Error ? undefined : decodeEnvelope(raw);
     if (entry !== undefined) return entry;
     this.stats.recordError('l2', 'decode');
-    this.breaker.run(() => this.redis.del(this.layout.entry(key))).catch(() => undefined);
+    this.breaker.run(() => this.redis.del(entryKey)).catch(() => undefined);
     return undefined;
   }
 
@@ -348,15 +377,15 @@ export class RedisStore implements CacheStore {
     const recorded = entry?.tags;
     if (recorded === undefined) return entry;
     const unknown = Object.keys(recorded).filter((tag) => !(tag in known));
-    if (unknown.length === 0) return matchesVersions(recorded, known) ? entry : undefined;
-    return this.readTagVersions(unknown, deadline).then((versions) => (matchesVersions(recorded, { ...known, ...versions }) ? entry : undefined));
+    if (unknown.length === 0) return checkVersions(entry!, known);
+    return this.readTagVersions(unknown, deadline).then((versions) => checkVersions(entry!, { ...known, ...versions }));
   }
 
   private async validateMany(entries: (EncodedEntry | undefined)[], deadline: number, known: Readonly<Record<string, number>>): Promise<(EncodedEntry | undefined)[]> {
     const unknown = new Set<string>();
     for (const entry of entries) for (const tag of Object.keys(entry?.tags ?? {})) if (!(tag in known)) unknown.add(tag);
     const versions = unknown.size === 0 ? known : { ...known, ...(await this.readTagVersions([...unknown], deadline)) };
-    return entries.map((entry) => (entry?.tags && !matchesVersions(entry.tags, versions) ? undefined : entry));
+    return entries.map((entry) => (entry?.tags ? checkVersions(entry, versions) : entry));
   }
 }
 
@@ -364,9 +393,10 @@ function randomVersion(): number {
   return randomInt(RANDOM_VERSION_FLOOR, 2 ** 47);
 }
 
-/** A tag version as read by GET: `NaN` when missing or unreadable, so no entry can match it. */
+/** A tag version as read by GET (a string, or a Buffer from a batched read): `NaN` when missing or unreadable, so no entry can match it. */
 function versionOf(reply: unknown): number {
-  return typeof reply === 'string' ? Number(reply) : Number.NaN;
+  if (typeof reply === 'string') return Number(reply);
+  return Buffer.isBuffer(reply) ? Number(reply.toString('latin1')) : Number.NaN;
 }
 
 /** A multi-key fenced script's reply: one number per key, or the fence's refusal. */
@@ -379,9 +409,22 @@ function physicalTtl(entry: EncodedEntry): number {
   return Math.max(1, Math.ceil(entry.staleUntil - Date.now()));
 }
 
-function matchesVersions(recorded: Readonly<Record<string, number>>, current: Record<string, number>): boolean {
-  for (const tag in recorded) if (current[tag] !== recorded[tag]) return false;
-  return true;
+/**
+ * The entry as its tags' `current` versions leave it: unchanged, stale (only soft invalidations since it
+ * was written: its freshness ends now), or `undefined` (invalidated).
+ */
+function checkVersions<E extends EncodedEntry>(entry: E, current: Readonly<Record<string, number>>): E | undefined {
+  let soft = false;
+  for (const tag in entry.tags) {
+    const recorded = entry.tags[tag];
+    const now = current[tag];
+    if (now === recorded) continue;
+    if (!(now > recorded) || (now - recorded) % SOFT_VERSION_STEP !== 0) return undefined;
+    soft = true;
+  }
+  if (!soft) return entry;
+  const end = Math.min(entry.freshUntil, Date.now());
+  return { ...entry, createdAt: Math.min(entry.createdAt, end), freshUntil: end };
 }
 
 function decodeValue<T>(entry: EncodedEntry): CacheEntry<T> {
