@@ -1,8 +1,11 @@
-import { Logger, type Provider } from '@nestjs/common';
+import { Logger, type InjectionToken, type Provider } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
-import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
-import { assertSingleCacheModule } from './cache-module.guard.js';
+import { CACHE_NAME, CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
+import { assertDistinctCaches, assertNameGivenUpFront } from './cache-module.guard.js';
+import { getCacheHealthToken, getCacheOptionsToken, getCacheToken } from './cache.tokens.js';
+import { CACHE_MANAGER } from './compat/cache-manager.token.js';
+import { DEFAULT_CACHE_NAME, decoratedCacheToken } from './options/cache-name.js';
 import { CacheLifecycle } from './cache.lifecycle.js';
 import { CacheService } from './cache.service.js';
 import { ChangeFeedRunner } from './change-feed/change-feed.runner.js';
@@ -26,17 +29,42 @@ import { MemoryStore } from './stores/memory.store.js';
 import { RedisKeyLayout } from './stores/redis-key.layout.js';
 import { RedisStore } from './stores/redis.store.js';
 
-/** Everything one `CacheModule` registers; the raw options come from `forRoot` or `forRootAsync`. */
-export const CACHE_PROVIDERS: Provider[] = [
+/** Everything one `CacheModule` named `name` registers; the raw options come from `forRoot` or `forRootAsync`. */
+export function cacheProviders(name: string): Provider[] {
+  return [{ provide: CACHE_NAME, useValue: name }, ...CACHE_PROVIDERS, ...aliases(name)];
+}
+
+/** What a `CacheModule` named `name` exports: the class tokens for the default cache, per-name tokens otherwise. */
+export function cacheExports(name: string): InjectionToken[] {
+  const named = [getCacheToken(name), getCacheOptionsToken(name), getCacheHealthToken(name), decoratedCacheToken(name)];
+  return name === DEFAULT_CACHE_NAME ? [...new Set([...DEFAULT_EXPORTS, ...named])] : named;
+}
+
+const DEFAULT_EXPORTS: InjectionToken[] = [CacheService, CacheStats, CacheHealthIndicator, WriteBehindQueue, CACHE_OPTIONS, L1_STORE, L2_STORE, CACHE_MANAGER];
+
+// NOTE: inside its module every part injects the class tokens; a named cache exports them under its tokens.
+function aliases(name: string): Provider[] {
+  const decorated = { provide: decoratedCacheToken(name), useExisting: CacheService };
+  if (name === DEFAULT_CACHE_NAME) return [decorated];
+  return [
+    decorated,
+    { provide: getCacheToken(name), useExisting: CacheService },
+    { provide: getCacheOptionsToken(name), useExisting: CACHE_OPTIONS },
+    { provide: getCacheHealthToken(name), useExisting: CacheHealthIndicator },
+  ];
+}
+
+const CACHE_PROVIDERS: Provider[] = [
   {
     provide: CACHE_OPTIONS,
-    useFactory: async (options: CacheModuleOptions, modules: ModulesContainer) => {
-      assertSingleCacheModule(modules);
+    useFactory: async (options: CacheModuleOptions, name: string, modules: ModulesContainer) => {
       const resolved = resolveCacheOptions(options);
+      assertNameGivenUpFront(options, name);
+      assertDistinctCaches(modules, options, name);
       if (resolved.writeBehind) await loadOptionalPeer('bullmq', 'writeBehind');
       return resolved;
     },
-    inject: [RAW_CACHE_OPTIONS, ModulesContainer],
+    inject: [RAW_CACHE_OPTIONS, CACHE_NAME, ModulesContainer],
   },
   CacheStats,
   InvalidationLog,

@@ -1,20 +1,18 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { CacheService } from '../cache.service.js';
 import { WriteBehindQueue } from '../write-behind/write-behind.queue.js';
-import { bindClass, bindInstance, unbindClass } from './cache-binding.registry.js';
-import { operationsOf } from './cache-operation.js';
+import { CacheDecoratorError, operationsOf, type CacheOperation } from './cache-operation.js';
 
 /**
- * At init, finds every provider and controller with cache decorators, compiles their options (so a
- * misconfiguration fails startup, naming the class and method) and binds them to this application's cache
- * (one per application: a second `CacheModule` fails startup).
+ * At init, finds every provider and controller with cache decorators and compiles their options, so a
+ * misconfiguration fails startup naming the class and method. Nest injects each instance's caches; this
+ * checks that every singleton got the ones it uses, and binds those of this module's cache (write-behind
+ * writers). Every `CacheModule` of the application runs it; compiling is done once.
  */
 @Injectable()
-export class CacheDecoratorsExplorer implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger('TieredCache');
-  private readonly boundClasses = new Set<object>();
-
+export class CacheDecoratorsExplorer implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly cache: CacheService,
@@ -27,30 +25,23 @@ export class CacheDecoratorsExplorer implements OnModuleInit, OnApplicationShutd
       const prototype = isObject(instance) ? (Object.getPrototypeOf(instance) as object) : classPrototype(wrapper.metatype);
       if (prototype === undefined) continue;
       const operations = operationsOf(prototype);
-      if (operations.length === 0) continue;
       for (const operation of operations) operation.compile();
-      const applications = bindClass(prototype, this.cache);
-      this.boundClasses.add(prototype);
-      if (!wrapper.isDependencyTreeStatic() || wrapper.isTransient || !isObject(instance)) {
-        if (applications > 1) this.warnUncached(wrapper.name, applications);
-        continue;
-      }
-      bindInstance(instance, this.cache);
-      for (const operation of operations) operation.bind?.(instance, { cache: this.cache, writeBehind: this.writeBehind });
+      if (operations.length === 0 || !wrapper.isDependencyTreeStatic() || wrapper.isTransient || !isObject(instance)) continue;
+      for (const operation of operations) this.bind(wrapper, instance, operation);
     }
   }
 
-  // NOTE: an instance Nest builds per request or per consumer cannot be told apart by application.
-  private warnUncached(name: unknown, applications: number): void {
-    this.logger.warn(
-      `${String(name)} is request-scoped or transient and provided by ${applications} running applications in this process: ` +
-        'its cache decorators run uncached until only one of them is running',
-    );
-  }
-
-  onApplicationShutdown(): void {
-    for (const prototype of this.boundClasses) unbindClass(prototype, this.cache);
-    this.boundClasses.clear();
+  // NOTE: only a decorator without `cache:` can find its cache missing (a named one is a required
+  // dependency, which Nest checks); request-scoped and transient instances then run uncached and warn.
+  private bind(wrapper: InstanceWrapper, instance: object, operation: CacheOperation): void {
+    const cache = (instance as Record<symbol, CacheService | undefined>)[operation.site.cacheProperty];
+    if (cache === undefined) {
+      throw new CacheDecoratorError(
+        operation.location,
+        `no cache '${operation.site.cache}' is visible to ${String(wrapper.name)} in module ${wrapper.host?.name ?? '?'}: import CacheModule.forRoot() (or the module exporting it) there, or register it with isGlobal: true`,
+      );
+    }
+    if (cache === this.cache) operation.bind?.(instance, { cache, writeBehind: this.writeBehind });
   }
 }
 

@@ -5,7 +5,7 @@ import { compileTags } from './compiled-keys.js';
 import { CompiledOperation } from './compiled-operation.js';
 import { DecoratorOptionsGuard } from './decorator-options.guard.js';
 
-const ALLOWED_OPTIONS = ['key', 'keys', 'tags', 'all', 'beforeInvocation'];
+const ALLOWED_OPTIONS = ['cache', 'key', 'keys', 'tags', 'all', 'beforeInvocation'];
 
 interface CompiledCacheEvict {
   keys: (args: readonly unknown[]) => string[];

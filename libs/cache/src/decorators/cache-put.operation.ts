@@ -6,7 +6,7 @@ import { compileKey, compileTags, decoratorDuration } from './compiled-keys.js';
 import { CompiledOperation } from './compiled-operation.js';
 import { DecoratorOptionsGuard } from './decorator-options.guard.js';
 
-const ALLOWED_OPTIONS = ['key', 'ttl', 'grace', 'tags', 'unless'];
+const ALLOWED_OPTIONS = ['cache', 'key', 'ttl', 'grace', 'tags', 'unless'];
 
 interface CompiledCachePut {
   key: KeyBuilder;

@@ -11,7 +11,7 @@ import { DecoratorOptionsGuard } from './decorator-options.guard.js';
 
 const DEFAULT_NULL_TTL = 60_000;
 
-const ALLOWED_OPTIONS = ['key', 'ttl', 'grace', 'timeout', 'tags', 'condition', 'unless', 'cacheNull', 'l1', 'refreshAt'];
+const ALLOWED_OPTIONS = ['cache', 'key', 'ttl', 'grace', 'timeout', 'tags', 'condition', 'unless', 'cacheNull', 'l1', 'refreshAt'];
 
 type Predicate = (...args: unknown[]) => boolean;
 
