@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CacheService } from './cache.service.js';
+import { CACHE_SERVICE } from './cache.constants.js';
+import type { CacheService } from './cache.service.js';
 import { INVALIDATION_BUS, type InvalidationBus } from './invalidation/invalidation-bus.js';
 import { PendingInvalidations } from './invalidation/pending-invalidations.js';
 import { RedisInvalidationBus } from './invalidation/redis-invalidation.bus.js';
@@ -13,7 +14,7 @@ const FINAL_ATTEMPT_TIMEOUT = 2_000;
 export class CacheLifecycle implements OnModuleInit {
   constructor(
     private readonly connections: CacheConnections,
-    private readonly cache: CacheService,
+    @Inject(CACHE_SERVICE) private readonly cache: CacheService,
     private readonly pending: PendingInvalidations,
     @Inject(INVALIDATION_BUS) private readonly bus: InvalidationBus,
   ) {}

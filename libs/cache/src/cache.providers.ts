@@ -1,7 +1,7 @@
 import { Logger, type InjectionToken, type Provider } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
-import { CACHE_NAME, CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
+import { CACHE_NAME, CACHE_OPTIONS, CACHE_SERVICE, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
 import { assertDistinctCaches, assertNameGivenUpFront } from './cache-module.guard.js';
 import { getCacheHealthToken, getCacheOptionsToken, getCacheToken } from './cache.tokens.js';
 import { CACHE_MANAGER } from './compat/cache-manager.token.js';
@@ -42,16 +42,16 @@ export function cacheExports(name: string): InjectionToken[] {
 
 const DEFAULT_EXPORTS: InjectionToken[] = [CacheService, CacheStats, CacheHealthIndicator, WriteBehindQueue, CACHE_OPTIONS, L1_STORE, L2_STORE, CACHE_MANAGER];
 
-// NOTE: inside its module every part injects the class tokens; a named cache exports them under its tokens.
+// NOTE: inside its module every part injects CACHE_SERVICE; the `CacheService` class token exists only in the
+// default cache's module, so `app.get(CacheService)` never finds a named cache.
 function aliases(name: string): Provider[] {
-  const decorated = { provide: decoratedCacheToken(name), useExisting: CacheService };
-  if (name === DEFAULT_CACHE_NAME) return [decorated];
-  return [
-    decorated,
-    { provide: getCacheToken(name), useExisting: CacheService },
-    { provide: getCacheOptionsToken(name), useExisting: CACHE_OPTIONS },
-    { provide: getCacheHealthToken(name), useExisting: CacheHealthIndicator },
+  const providers: Provider[] = [
+    { provide: getCacheToken(name), useExisting: CACHE_SERVICE },
+    { provide: decoratedCacheToken(name), useExisting: CACHE_SERVICE },
+    { provide: getCacheHealthToken(name), useClass: CacheHealthIndicator },
   ];
+  if (name !== DEFAULT_CACHE_NAME) providers.push({ provide: getCacheOptionsToken(name), useExisting: CACHE_OPTIONS });
+  return providers;
 }
 
 const CACHE_PROVIDERS: Provider[] = [
@@ -117,11 +117,10 @@ const CACHE_PROVIDERS: Provider[] = [
     },
     inject: [CacheConnections],
   },
-  CacheService,
+  { provide: CACHE_SERVICE, useClass: CacheService },
   CACHE_MANAGER_PROVIDER,
   CacheLifecycle,
   CacheDecoratorsExplorer,
-  CacheHealthIndicator,
   CacheWarmersRunner,
   WriteBehindQueue,
   ChangeFeedRunner,

@@ -1,6 +1,9 @@
 export { CacheModule } from './cache.module.js';
 export { CacheService, type GetOrSetOptions, type SetManyItem, type SetOptions } from './cache.service.js';
-export { L1_STORE, L2_STORE } from './cache.constants.js';
+export { CACHE_OPTIONS, L1_STORE, L2_STORE } from './cache.constants.js';
+export { getCacheHealthToken, getCacheOptionsToken, getCacheToken } from './cache.tokens.js';
+export { DEFAULT_CACHE_NAME } from './options/cache-name.js';
+export { InjectCache } from './decorators/inject-cache.decorator.js';
 export { CacheEvict } from './decorators/cache-evict.decorator.js';
 export { CachePut } from './decorators/cache-put.decorator.js';
 export { Cacheable } from './decorators/cacheable.decorator.js';
@@ -19,6 +22,7 @@ export { CacheDecoratorError } from './decorators/cache-operation.js';
 export type {
   BusOptions,
   CacheModuleAsyncOptions,
+  CacheOptionsFactory,
   ChangeFeedOptions,
   CacheModuleOptions,
   L1Options,
@@ -26,8 +30,9 @@ export type {
   RedisConnectionOption,
   WriteBehindOptions,
 } from './options/cache-options.interface.js';
+export type { ResolvedCacheOptions } from './options/resolved-options.interface.js';
 export { CacheHealthIndicator, type CacheHealthOptions, type CacheHealthResult } from './health/cache-health.indicator.js';
-export { CacheMetricsModule } from './metrics/cache-metrics.module.js';
+export { CacheMetricsModule, type CacheMetricsOptions } from './metrics/cache-metrics.module.js';
 export { CacheWarmer, type CacheWarmerOptions } from './warmers/cache-warmer.decorator.js';
 export type { Warmer } from './warmers/warmer.interface.js';
 export { WriteBehind, type WriteBehindDecoratorOptions } from './write-behind/write-behind.decorator.js';

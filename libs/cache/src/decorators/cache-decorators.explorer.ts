@@ -1,7 +1,8 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { CacheService } from '../cache.service.js';
+import { CACHE_SERVICE } from '../cache.constants.js';
+import type { CacheService } from '../cache.service.js';
 import { WriteBehindQueue } from '../write-behind/write-behind.queue.js';
 import { CacheDecoratorError, operationsOf, type CacheOperation } from './cache-operation.js';
 
@@ -15,7 +16,7 @@ import { CacheDecoratorError, operationsOf, type CacheOperation } from './cache-
 export class CacheDecoratorsExplorer implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
-    private readonly cache: CacheService,
+    @Inject(CACHE_SERVICE) private readonly cache: CacheService,
     private readonly writeBehind: WriteBehindQueue,
   ) {}
 

@@ -1,0 +1,281 @@
+import { Injectable, Module, Scope } from '@nestjs/common';
+import { ContextIdFactory } from '@nestjs/core';
+import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
+import {
+  CacheEvict,
+  CacheHealthIndicator,
+  CacheModule,
+  CacheService,
+  Cacheable,
+  InjectCache,
+  getCacheHealthToken,
+  getCacheOptionsToken,
+  getCacheToken,
+  type CacheModuleOptions,
+  type CacheOptionsFactory,
+  type ResolvedCacheOptions,
+} from 'nestjs-tiered-cache';
+import { redisUrl, uniqueNamespace } from './support/test-redis.js';
+
+const redis = new Redis(redisUrl());
+afterAll(() => redis.quit());
+
+const entry = (namespace: string, key: string): Promise<number> => redis.exists(`${namespace}:v2:{${key}}`);
+
+@Injectable()
+class Catalog {
+  loads = 0;
+
+  constructor(
+    readonly shared: CacheService,
+    @InjectCache('catalog') readonly catalog: CacheService,
+  ) {}
+
+  @Cacheable({ key: 'price:{0}' })
+  async price(id: string): Promise<string> {
+    this.loads += 1;
+    return `price-${id}`;
+  }
+
+  @Cacheable({ key: 'product:{0}', cache: 'catalog' })
+  async product(id: string): Promise<string> {
+    this.loads += 1;
+    return `product-${id}`;
+  }
+
+  @CacheEvict({ key: 'product:{0}', cache: 'catalog' })
+  async removeProduct(_id: string): Promise<void> {}
+}
+
+@Injectable({ scope: Scope.REQUEST })
+class PerRequestCatalog {
+  static loads = 0;
+
+  @Cacheable({ key: 'request-price:{0}' })
+  async price(id: string): Promise<string> {
+    PerRequestCatalog.loads += 1;
+    return id;
+  }
+
+  @Cacheable({ key: 'request-product:{0}', cache: 'catalog' })
+  async product(id: string): Promise<string> {
+    PerRequestCatalog.loads += 1;
+    return id;
+  }
+}
+
+function twoCaches(shared: string, catalog: string): CacheModuleOptions[] {
+  return [
+    { namespace: shared, l2: { redis: redisUrl() }, isGlobal: true },
+    { name: 'catalog', namespace: catalog, l2: { redis: redisUrl() }, isGlobal: true },
+  ];
+}
+
+async function start(imports: Parameters<typeof Test.createTestingModule>[0]['imports'], providers: Parameters<typeof Test.createTestingModule>[0]['providers'] = []) {
+  return (await Test.createTestingModule({ imports, providers }).compile()).init();
+}
+
+describe('named caches', () => {
+  it('routes each decorator, @InjectCache and CacheService to its own cache, entries under its own namespace', async () => {
+    const [shared, catalog] = [uniqueNamespace('shared'), uniqueNamespace('catalog')];
+    const app = await start(twoCaches(shared, catalog).map((options) => CacheModule.forRoot(options)), [Catalog]);
+    try {
+      const service = app.get(Catalog);
+      expect(service.shared.namespace).toBe(shared);
+      expect(service.catalog.namespace).toBe(catalog);
+      expect(app.get(getCacheToken('catalog'))).toBe(service.catalog);
+      expect(app.get(getCacheToken())).toBe(service.shared);
+      expect(app.get<ResolvedCacheOptions>(getCacheOptionsToken('catalog')).namespace).toBe(catalog);
+
+      await service.price('1');
+      await service.price('1');
+      await service.product('1');
+      await service.product('1');
+
+      expect(service.loads).toBe(2);
+      expect([await entry(shared, 'price:1'), await entry(catalog, 'price:1')]).toEqual([1, 0]);
+      expect([await entry(catalog, 'product:1'), await entry(shared, 'product:1')]).toEqual([1, 0]);
+      expect(await service.catalog.get('product:1')).toBe('product-1');
+      expect(await service.shared.get('product:1')).toBeUndefined();
+
+      await service.removeProduct('1');
+      expect(await entry(catalog, 'product:1')).toBe(0);
+      expect(await entry(shared, 'price:1')).toBe(1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('caches a request-scoped class that uses two caches, each instance through the right one', async () => {
+    const [shared, catalog] = [uniqueNamespace('shared'), uniqueNamespace('catalog')];
+    const app = await start(twoCaches(shared, catalog).map((options) => CacheModule.forRoot(options)), [PerRequestCatalog]);
+    try {
+      PerRequestCatalog.loads = 0;
+      for (let request = 0; request < 3; request += 1) {
+        const instance = await app.resolve(PerRequestCatalog, ContextIdFactory.create());
+        await instance.price('7');
+        await instance.product('7');
+      }
+      expect(PerRequestCatalog.loads).toBe(2);
+      expect([await entry(shared, 'request-price:7'), await entry(catalog, 'request-product:7')]).toEqual([1, 1]);
+      expect([await entry(catalog, 'request-price:7'), await entry(shared, 'request-product:7')]).toEqual([0, 0]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('gives each of two non-global caches to the module that imports it', async () => {
+    const [first, second] = [uniqueNamespace('first'), uniqueNamespace('second')];
+    @Injectable()
+    class FirstPrices {
+      @Cacheable({ key: 'price:{0}' })
+      async price(id: string): Promise<string> {
+        return id;
+      }
+    }
+    @Injectable()
+    class SecondPrices {
+      @Cacheable({ key: 'price:{0}' })
+      async price(id: string): Promise<string> {
+        return id;
+      }
+    }
+    @Module({ imports: [CacheModule.forRoot({ namespace: first, l2: { redis: redisUrl() } })], providers: [FirstPrices] })
+    class FirstFeature {}
+    @Module({ imports: [CacheModule.forRoot({ namespace: second, l2: { redis: redisUrl() } })], providers: [SecondPrices] })
+    class SecondFeature {}
+
+    const app = await start([FirstFeature, SecondFeature]);
+    try {
+      await app.get(FirstPrices).price('1');
+      await app.get(SecondPrices).price('2');
+      expect([await entry(first, 'price:1'), await entry(second, 'price:1')]).toEqual([1, 0]);
+      expect([await entry(second, 'price:2'), await entry(first, 'price:2')]).toEqual([1, 0]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('reports each cache on its own health indicator', async () => {
+    const [shared, catalog] = [uniqueNamespace('shared'), uniqueNamespace('catalog')];
+    const app = await start(twoCaches(shared, catalog).map((options) => CacheModule.forRoot(options)));
+    try {
+      expect(await app.get(CacheHealthIndicator).isHealthy('cache')).toMatchObject({ cache: { status: 'up', namespace: shared } });
+      expect(await app.get<CacheHealthIndicator>(getCacheHealthToken('catalog')).isHealthy('catalog')).toMatchObject({
+        catalog: { status: 'up', namespace: catalog },
+      });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('named caches: startup errors', () => {
+  it('fails startup naming class, method and cache when a decorator names an unregistered cache', async () => {
+    @Injectable()
+    class Orphan {
+      @Cacheable({ cache: 'nowhere' })
+      async find(id: string): Promise<string> {
+        return id;
+      }
+    }
+    @Injectable({ scope: Scope.REQUEST })
+    class PerRequestOrphan {
+      @Cacheable({ cache: 'nowhere' })
+      async find(id: string): Promise<string> {
+        return id;
+      }
+    }
+    for (const provider of [Orphan, PerRequestOrphan]) {
+      const build = Test.createTestingModule({ imports: [CacheModule.forRoot({ namespace: uniqueNamespace(), l2: false })], providers: [provider] }).compile();
+      await expect(build).rejects.toThrow(new RegExp(`${provider.name}\\.find uses cache 'nowhere'`));
+    }
+  });
+
+  it('fails startup when a decorated singleton cannot see the default cache its application registers', async () => {
+    @Injectable()
+    class Hidden {
+      @Cacheable()
+      async find(id: string): Promise<string> {
+        return id;
+      }
+    }
+    @Module({ providers: [Hidden] })
+    class HiddenFeature {}
+    @Module({ imports: [CacheModule.forRoot({ namespace: uniqueNamespace(), l2: false })] })
+    class CacheFeature {}
+
+    const build = Test.createTestingModule({ imports: [CacheFeature, HiddenFeature] }).compile().then((moduleRef) => moduleRef.init());
+    await expect(build).rejects.toThrow(/Hidden\.find: no cache 'default' is visible to Hidden in module HiddenFeature/);
+  });
+
+  it('fails startup when two caches of one application share a namespace, or two global caches a name', async () => {
+    const namespace = uniqueNamespace();
+    @Module({ imports: [CacheModule.forRoot({ name: 'a', namespace, l2: false })] })
+    class A {}
+    @Module({ imports: [CacheModule.forRoot({ name: 'b', namespace, l2: false })] })
+    class B {}
+    await expect(Test.createTestingModule({ imports: [A, B] }).compile()).rejects.toThrow(
+      new RegExp(`caches '(a|b)' and '(a|b)' of one application both use namespace '${namespace}'`),
+    );
+
+    const globals = ['x', 'y'].map((suffix) => CacheModule.forRoot({ name: 'twin', namespace: `${namespace}-${suffix}`, l2: false, isGlobal: true }));
+    await expect(Test.createTestingModule({ imports: globals }).compile()).rejects.toThrow(/two global caches of one application are named 'twin'/);
+  });
+
+  it('rejects an invalid name where the module is declared, and a factory that renames its cache', async () => {
+    expect(() => CacheModule.forRoot({ name: 'two words', namespace: 'n' })).toThrow(/invalid option 'name'/);
+    const build = Test.createTestingModule({
+      imports: [CacheModule.forRootAsync({ name: 'catalog', useFactory: () => ({ name: 'other', namespace: uniqueNamespace(), l2: false }) })],
+    }).compile();
+    await expect(build).rejects.toThrow(/the factory returned 'other' for the cache named 'catalog'; give the name to forRootAsync\(\{ name \}\)/);
+    expect(() => CacheModule.forRootAsync({ name: 'catalog' })).toThrow(/needs exactly one of useFactory, useClass or useExisting/);
+  });
+});
+
+describe('CacheModule.forRootAsync', () => {
+  const SETTINGS = 'SETTINGS';
+
+  @Injectable()
+  class CacheConfig implements CacheOptionsFactory {
+    static namespace = '';
+    createCacheOptions(): CacheModuleOptions {
+      return { namespace: CacheConfig.namespace, l2: { redis: redisUrl() } };
+    }
+  }
+
+  @Module({ providers: [CacheConfig], exports: [CacheConfig] })
+  class ConfigModule {}
+
+  async function namespaceOf(module: ReturnType<typeof CacheModule.forRootAsync>, name?: string): Promise<string> {
+    const app = await start([module]);
+    try {
+      const cache = app.get<CacheService>(getCacheToken(name));
+      await cache.set('k', 1);
+      expect(await entry(cache.namespace, 'k')).toBe(1);
+      return cache.namespace;
+    } finally {
+      await app.close();
+    }
+  }
+
+  it('builds a named cache with useFactory, injecting an extra provider', async () => {
+    const namespace = uniqueNamespace();
+    const module = CacheModule.forRootAsync({
+      name: 'catalog',
+      extraProviders: [{ provide: SETTINGS, useValue: { namespace } }],
+      inject: [SETTINGS],
+      useFactory: (settings: { namespace: string }) => ({ namespace: settings.namespace, l2: { redis: redisUrl() } }),
+    });
+    expect(await namespaceOf(module, 'catalog')).toBe(namespace);
+  });
+
+  it('builds the options with useClass and with useExisting', async () => {
+    CacheConfig.namespace = uniqueNamespace();
+    expect(await namespaceOf(CacheModule.forRootAsync({ useClass: CacheConfig }))).toBe(CacheConfig.namespace);
+    CacheConfig.namespace = uniqueNamespace();
+    expect(await namespaceOf(CacheModule.forRootAsync({ imports: [ConfigModule], useExisting: CacheConfig }))).toBe(CacheConfig.namespace);
+  });
+});
+
