@@ -7,6 +7,8 @@ import {
   CacheHealthIndicator,
   CacheModule,
   CacheService,
+  CacheWarmer,
+  type Warmer,
   Cacheable,
   InjectCache,
   getCacheHealthToken,
@@ -155,6 +157,30 @@ describe('named caches', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('runs a warmer once, in the cache it names, and fails startup when it names none registered', async () => {
+    const [shared, catalog] = [uniqueNamespace('shared'), uniqueNamespace('catalog')];
+    @CacheWarmer({ runOnStartup: true, cache: 'catalog' })
+    @Injectable()
+    class CatalogWarmer implements Warmer {
+      static runs = 0;
+      async warm(): Promise<void> {
+        CatalogWarmer.runs += 1;
+      }
+    }
+    const app = await start(twoCaches(shared, catalog).map((options) => CacheModule.forRoot(options)), [CatalogWarmer]);
+    await app.close();
+    expect(CatalogWarmer.runs).toBe(1);
+
+    @CacheWarmer({ cache: 'nowhere' })
+    @Injectable()
+    class LostWarmer implements Warmer {
+      async warm(): Promise<void> {}
+    }
+    await expect(start([CacheModule.forRoot({ namespace: uniqueNamespace(), l2: false })], [LostWarmer])).rejects.toThrow(
+      /LostWarmer: @CacheWarmer names cache 'nowhere', which no CacheModule.forRoot\(\{ name \}\) registers/,
+    );
   });
 
   it('reports each cache on its own health indicator', async () => {
