@@ -11,6 +11,7 @@ import {
   type Warmer,
   Cacheable,
   InjectCache,
+  WriteBehind,
   getCacheHealthToken,
   getCacheOptionsToken,
   getCacheToken,
@@ -18,7 +19,7 @@ import {
   type CacheOptionsFactory,
   type ResolvedCacheOptions,
 } from 'nestjs-tiered-cache';
-import { redisUrl, uniqueNamespace } from './support/test-redis.js';
+import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
 
 const redis = new Redis(redisUrl());
 afterAll(() => redis.quit());
@@ -183,6 +184,46 @@ describe('named caches', () => {
     );
   });
 
+  it('gives an instance that a factory provides the cache its decorators name', async () => {
+    const [shared, catalog] = [uniqueNamespace('shared'), uniqueNamespace('catalog')];
+    const factory = { provide: 'BUILT_CATALOG', useFactory: (cache: CacheService) => new Catalog(cache, cache), inject: [CacheService] };
+    const app = await start(twoCaches(shared, catalog).map((options) => CacheModule.forRoot(options)), [factory]);
+    try {
+      const built = app.get<Catalog>('BUILT_CATALOG');
+      await built.product('3');
+      await built.product('3');
+      await built.price('3');
+      expect(built.loads).toBe(2);
+      expect([await entry(catalog, 'product:3'), await entry(shared, 'price:3')]).toEqual([1, 1]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('queues @WriteBehind({ cache }) on that cache, which alone needs writeBehind', async () => {
+    const [shared, catalog] = [uniqueNamespace('shared'), uniqueNamespace('catalog')];
+    const persisted: string[] = [];
+    @Injectable()
+    class CatalogWriter {
+      @WriteBehind({ key: 'draft:{0}', cache: 'catalog', delay: 50 })
+      async save(id: string): Promise<void> {
+        persisted.push(id);
+      }
+    }
+    const [sharedOptions, catalogOptions] = twoCaches(shared, catalog);
+    const modules = [CacheModule.forRoot(sharedOptions), CacheModule.forRoot({ ...catalogOptions, writeBehind: { redis: redisUrl() } })];
+    const app = await start(modules, [CatalogWriter]);
+    try {
+      await app.get(CatalogWriter).save('9');
+      expect(await app.get<CacheService>(getCacheToken('catalog')).get('draft:9')).toBe('9');
+      expect(persisted).toEqual([]);
+      await waitFor(async () => persisted.length === 1, { timeout: 10_000, interval: 20 });
+      expect(await entry(shared, 'draft:9')).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('reports each cache on its own health indicator', async () => {
     const [shared, catalog] = [uniqueNamespace('shared'), uniqueNamespace('catalog')];
     const app = await start(twoCaches(shared, catalog).map((options) => CacheModule.forRoot(options)));
@@ -233,7 +274,7 @@ describe('named caches: startup errors', () => {
     class CacheFeature {}
 
     const build = Test.createTestingModule({ imports: [CacheFeature, HiddenFeature] }).compile().then((moduleRef) => moduleRef.init());
-    await expect(build).rejects.toThrow(/Hidden\.find: no cache 'default' is visible to Hidden in module HiddenFeature/);
+    await expect(build).rejects.toThrow(/Hidden\.find: the cache 'default' is not visible to Hidden in module HiddenFeature/);
   });
 
   it('fails startup when two caches of one application share a namespace, or two global caches a name', async () => {

@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { CACHE_SERVICE } from '../cache.constants.js';
+import { CACHE_NAME, CACHE_SERVICE } from '../cache.constants.js';
 import type { CacheService } from '../cache.service.js';
 import { WriteBehindQueue } from '../write-behind/write-behind.queue.js';
-import { CacheDecoratorError, operationsOf, type CacheOperation } from './cache-operation.js';
+import { CacheDecoratorError, operationsOf, type CacheHolder, type CacheOperation } from './cache-operation.js';
 
 /**
  * At init, finds every provider and controller with cache decorators and compiles their options, so a
@@ -16,33 +16,44 @@ import { CacheDecoratorError, operationsOf, type CacheOperation } from './cache-
 export class CacheDecoratorsExplorer implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
+    @Inject(CACHE_NAME) private readonly name: string,
     @Inject(CACHE_SERVICE) private readonly cache: CacheService,
     private readonly writeBehind: WriteBehindQueue,
   ) {}
 
   onModuleInit(): void {
-    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+    const providers = this.discovery.getProviders();
+    const caches = new Set(providers.filter((wrapper) => wrapper.token === CACHE_NAME).map((wrapper) => wrapper.instance as string));
+    for (const wrapper of [...providers, ...this.discovery.getControllers()]) {
       const instance: unknown = wrapper.instance;
       const prototype = isObject(instance) ? (Object.getPrototypeOf(instance) as object) : classPrototype(wrapper.metatype);
       if (prototype === undefined) continue;
       const operations = operationsOf(prototype);
       for (const operation of operations) operation.compile();
       if (operations.length === 0 || !wrapper.isDependencyTreeStatic() || wrapper.isTransient || !isObject(instance)) continue;
-      for (const operation of operations) this.bind(wrapper, instance, operation);
+      for (const operation of operations) this.bind(wrapper, instance as CacheHolder, operation, caches);
     }
   }
 
-  // NOTE: only a decorator without `cache:` can find its cache missing (a named one is a required
-  // dependency, which Nest checks); request-scoped and transient instances then run uncached and warn.
-  private bind(wrapper: InstanceWrapper, instance: object, operation: CacheOperation): void {
-    const cache = (instance as Record<symbol, CacheService | undefined>)[operation.site.cacheProperty];
-    if (cache === undefined) {
-      throw new CacheDecoratorError(
-        operation.location,
-        `no cache '${operation.site.cache}' is visible to ${String(wrapper.name)} in module ${wrapper.host?.name ?? '?'}: import CacheModule.forRoot() (or the module exporting it) there, or register it with isGlobal: true`,
-      );
+  // NOTE: a decorator without `cache:` is an optional dependency (a named one is required, which Nest
+  // checks), so a singleton that cannot see its cache fails here; request-scoped and transient instances
+  // then run uncached and warn.
+  private bind(wrapper: InstanceWrapper, instance: CacheHolder, operation: CacheOperation, caches: Set<string>): void {
+    const { cache: name, cacheProperty } = operation.site;
+    if (instance[cacheProperty] === undefined && wrapper.isNotMetatype && caches.has(name)) {
+      // NOTE: Nest injects properties only into instances it constructs: one that a factory or `useValue`
+      // provides gets the cache of that name here, from the first of its explorers to run.
+      if (name !== this.name) return;
+      Object.defineProperty(instance, cacheProperty, { value: this.cache, configurable: true, writable: true });
     }
+    const cache = instance[cacheProperty];
+    if (cache === undefined) throw new CacheDecoratorError(operation.location, this.missing(wrapper, name, caches));
     if (cache === this.cache) operation.bind?.(instance, { cache, writeBehind: this.writeBehind });
+  }
+
+  private missing(wrapper: InstanceWrapper, name: string, caches: Set<string>): string {
+    if (!caches.has(name)) return `no CacheModule.forRoot({ name: '${name}' }) is registered`;
+    return `the cache '${name}' is not visible to ${String(wrapper.name)} in module ${wrapper.host?.name ?? '?'}: import CacheModule.forRoot() (or a module exporting it) there, or register it with isGlobal: true`;
   }
 }
 

@@ -1,6 +1,9 @@
 import type { CacheService } from '../cache.service.js';
 import type { WriteBehindQueue } from '../write-behind/write-behind.queue.js';
 
+/** An instance of a decorated class: its caches, under the operations' `cacheProperty` (see `OperationSite`). */
+export type CacheHolder = Record<symbol, CacheService | undefined>;
+
 /** The decorated method, as an operation calls it. */
 export type OriginalMethod = (...args: unknown[]) => Promise<unknown>;
 

@@ -1,9 +1,8 @@
 import { Inject, Optional } from '@nestjs/common';
-import type { CacheService } from '../cache.service.js';
 import { decoratedCacheToken, DEFAULT_CACHE_NAME } from '../options/cache-name.js';
 import type { AsyncMethod, AsyncMethodDecorator } from './cache-decorator.types.js';
 import { warnIfUncovered } from './uncovered-class.warning.js';
-import { registerOperation, type CacheOperation, type OperationSite, type OriginalMethod } from './cache-operation.js';
+import { registerOperation, type CacheHolder, type CacheOperation, type OperationSite, type OriginalMethod } from './cache-operation.js';
 
 /**
  * Builds a method decorator: the method is wrapped at definition time (keeping `this`, `name`,
@@ -47,8 +46,6 @@ function injectCache(target: object, location: string, cache: string, required: 
   if (!required) Optional()(target, property);
   return property;
 }
-
-type CacheHolder = Record<symbol, CacheService | undefined>;
 
 function wrapMethod<M extends AsyncMethod>(original: M, operation: CacheOperation, cacheProperty: symbol): M {
   const method = original as unknown as OriginalMethod;
