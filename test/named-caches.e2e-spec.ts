@@ -260,6 +260,20 @@ describe('named caches: startup errors', () => {
     }
   });
 
+  it('fails startup naming class and method when the cache option is not a name', async () => {
+    @Injectable()
+    class Misnamed {
+      @Cacheable({ cache: 42 as never })
+      async find(id: string): Promise<string> {
+        return id;
+      }
+    }
+    const build = Test.createTestingModule({ imports: [CacheModule.forRoot({ namespace: uniqueNamespace(), l2: false })], providers: [Misnamed] })
+      .compile()
+      .then((moduleRef) => moduleRef.init());
+    await expect(build).rejects.toThrow(/Misnamed\.find: invalid option 'cache': 42 must match/);
+  });
+
   it('fails startup when a decorated singleton cannot see the default cache its application registers', async () => {
     @Injectable()
     class Hidden {

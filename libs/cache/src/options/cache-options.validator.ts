@@ -25,7 +25,7 @@ export const MAX_L1_ENTRIES = 10_000_000;
 const MAX_COUNT = 1_000_000;
 
 const ALLOWED_KEYS = {
-  root: ['name', 'namespace', 'defaultTtl', 'grace', 'l1', 'l2', 'bus', 'writeBehind', 'changeFeed', 'isGlobal'],
+  root: ['namespace', 'defaultTtl', 'grace', 'l1', 'l2', 'bus', 'writeBehind', 'changeFeed', 'isGlobal', 'name'],
   l1: ['max', 'maxBytes', 'ttl'],
   l2: ['redis', 'commandTimeout', 'breakerThreshold', 'breakerCooldown', 'lockWait'],
   bus: ['redis', 'maxStaleness'],
