@@ -40,6 +40,8 @@ export function cacheExports(name: string): InjectionToken[] {
   return name === DEFAULT_CACHE_NAME ? [...new Set([...DEFAULT_EXPORTS, ...named])] : named;
 }
 
+// NOTE: what serves one cache per application (write-behind queue, stores, stats, CACHE_MANAGER, and the HTTP
+// interceptor injecting `CacheService`) is the default cache's; a named cache is reached through its own tokens.
 const DEFAULT_EXPORTS: InjectionToken[] = [CacheService, CacheStats, CacheHealthIndicator, WriteBehindQueue, CACHE_OPTIONS, L1_STORE, L2_STORE, CACHE_MANAGER];
 
 // NOTE: inside its module every part injects CACHE_SERVICE; the `CacheService` class token exists only in the

@@ -50,7 +50,8 @@ class CacheMetricsRegistrar implements OnModuleInit, OnApplicationShutdown {
   }
 
   // NOTE: found in every module of the application, so CacheModule need not be global, and every
-  // named cache is reported.
+  // named cache is reported. The `namespace` label tells them apart (caches of one application cannot
+  // share one), so dashboards keep their labels and no `cache` label is added.
   private caches(): CacheService[] {
     return [...this.modules.values()].flatMap((module) => {
       const cache: unknown = module.providers.has(CACHE_NAME) ? module.providers.get(CACHE_SERVICE)?.instance : undefined;
