@@ -46,7 +46,7 @@ describe('Prometheus metrics', () => {
 
   it('rejects a registry that is not a prom-client Registry, naming the option', async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [CacheModule.forRoot({ namespace: uniqueNamespace(), l2: false }), CacheMetricsModule.forRoot({ registry: {} as Registry })],
+      imports: [CacheModule.forRoot({ namespace: uniqueNamespace(), l2: false }), CacheMetricsModule.forRoot({ registry: {} as never })],
     }).compile();
     await expect(moduleRef.init()).rejects.toThrow(InvalidCacheOptionError);
     await moduleRef.close();

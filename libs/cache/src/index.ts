@@ -32,7 +32,7 @@ export type {
 } from './options/cache-options.interface.js';
 export type { ResolvedCacheOptions } from './options/resolved-options.interface.js';
 export { CacheHealthIndicator, type CacheHealthOptions, type CacheHealthResult } from './health/cache-health.indicator.js';
-export { CacheMetricsModule, type CacheMetricsOptions } from './metrics/cache-metrics.module.js';
+export { CacheMetricsModule, type CacheMetricsOptions, type CacheMetricsRegistry } from './metrics/cache-metrics.module.js';
 export { CacheWarmer, type CacheWarmerOptions } from './warmers/cache-warmer.decorator.js';
 export type { Warmer } from './warmers/warmer.interface.js';
 export { WriteBehind, type WriteBehindDecoratorOptions } from './write-behind/write-behind.decorator.js';

@@ -7,10 +7,17 @@ import { InvalidCacheOptionError } from '../options/duration.parser.js';
 import { loadOptionalPeer } from '../peers/optional-peer.loader.js';
 import type { CacheMetricsCollector } from './cache-metrics.collector.js';
 
+// NOTE: typed by shape, not by prom-client's `Registry`, so that applications without prom-client type-check.
+/** A prom-client `Registry`. */
+export interface CacheMetricsRegistry {
+  registerMetric(metric: never): void;
+  metrics(): Promise<string>;
+}
+
 /** Options of {@link CacheMetricsModule.forRoot}. */
 export interface CacheMetricsOptions {
-  /** The prom-client registry the metrics go to. Default: prom-client's default registry. */
-  registry?: Registry;
+  /** The prom-client `Registry` the metrics go to. Default: prom-client's default registry. */
+  registry?: CacheMetricsRegistry;
 }
 
 const CACHE_METRICS_OPTIONS = Symbol('nestjs-tiered-cache:metrics-options');
@@ -40,10 +47,10 @@ class CacheMetricsRegistrar implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     const registry = this.options.registry;
-    if (registry !== undefined && typeof (registry as Partial<Registry> | null)?.registerMetric !== 'function') {
+    if (registry !== undefined && typeof (registry as Partial<CacheMetricsRegistry> | null)?.registerMetric !== 'function') {
       throw new InvalidCacheOptionError('registry', 'must be a prom-client Registry');
     }
-    const collector = await collectorOf(registry);
+    const collector = await collectorOf(registry as Registry | undefined);
     const caches = this.caches();
     for (const cache of caches) collector.add(cache.namespace, cache.stats);
     this.registered = { collector, namespaces: caches.map((cache) => cache.namespace) };
