@@ -1,4 +1,5 @@
-import { CACHE_OPTIONS } from './cache.constants.js';
+import type { DiscoveryService } from '@nestjs/core';
+import { CACHE_NAME, CACHE_OPTIONS } from './cache.constants.js';
 import { DEFAULT_CACHE_NAME } from './options/cache-name.js';
 import { CacheService } from './cache.service.js';
 import { CacheHealthIndicator } from './health/cache-health.indicator.js';
@@ -20,4 +21,9 @@ export function getCacheOptionsToken(name: string = DEFAULT_CACHE_NAME): string 
 /** Injection token of a named cache's `CacheHealthIndicator` (the class itself for the default cache). */
 export function getCacheHealthToken(name: string = DEFAULT_CACHE_NAME): string | typeof CacheHealthIndicator {
   return name === DEFAULT_CACHE_NAME ? CacheHealthIndicator : `nestjs-tiered-cache:${name}:CacheHealthIndicator`;
+}
+
+/** The names of the caches an application registers. */
+export function registeredCacheNames(discovery: DiscoveryService): Set<string> {
+  return new Set(discovery.getProviders().flatMap((wrapper) => (wrapper.token === CACHE_NAME ? [wrapper.instance as string] : [])));
 }

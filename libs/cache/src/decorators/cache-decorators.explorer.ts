@@ -3,6 +3,7 @@ import { DiscoveryService } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
 import { CACHE_NAME, CACHE_SERVICE } from '../cache.constants.js';
 import type { CacheService } from '../cache.service.js';
+import { registeredCacheNames } from '../cache.tokens.js';
 import { WriteBehindQueue } from '../write-behind/write-behind.queue.js';
 import { CacheDecoratorError, operationsOf, type CacheHolder, type CacheOperation } from './cache-operation.js';
 
@@ -22,9 +23,8 @@ export class CacheDecoratorsExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const providers = this.discovery.getProviders();
-    const caches = new Set(providers.filter((wrapper) => wrapper.token === CACHE_NAME).map((wrapper) => wrapper.instance as string));
-    for (const wrapper of [...providers, ...this.discovery.getControllers()]) {
+    const caches = registeredCacheNames(this.discovery);
+    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       const instance: unknown = wrapper.instance;
       const prototype = isObject(instance) ? (Object.getPrototypeOf(instance) as object) : classPrototype(wrapper.metatype);
       if (prototype === undefined) continue;

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { DiscoveryService } from '@nestjs/core';
 import { CACHE_NAME, CACHE_OPTIONS, CACHE_SERVICE } from '../cache.constants.js';
 import { DEFAULT_CACHE_NAME } from '../options/cache-name.js';
-import { CacheService } from '../cache.service.js';
+import type { CacheService } from '../cache.service.js';
+import { registeredCacheNames } from '../cache.tokens.js';
 import { CacheDecoratorError } from '../decorators/cache-operation.js';
 import { DecoratorOptionsGuard } from '../decorators/decorator-options.guard.js';
 import { parseDuration } from '../options/duration.parser.js';
@@ -64,9 +65,8 @@ export class CacheWarmersRunner implements OnApplicationBootstrap, OnApplication
   // NOTE: every cache's runner validates every warmer; each runs only those naming its cache.
   private discover(): { warmer: ScheduledWarmer; options: CacheWarmerOptions }[] {
     const names = new Set<string>();
-    const providers = this.discovery.getProviders();
-    const caches = new Set(providers.filter((wrapper) => wrapper.token === CACHE_NAME).map((wrapper) => wrapper.instance as string));
-    return providers.flatMap((wrapper) => {
+    const caches = registeredCacheNames(this.discovery);
+    return this.discovery.getProviders().flatMap((wrapper) => {
       const options = warmerOptionsOf(wrapper.metatype);
       if (options === undefined || !wrapper.isDependencyTreeStatic()) return [];
       const className = (wrapper.metatype as { name: string }).name;
