@@ -1,13 +1,15 @@
-import { Injectable, Module, Scope } from '@nestjs/common';
-import { ContextIdFactory } from '@nestjs/core';
+import { Controller, Get, Injectable, Module, Scope, UseInterceptors } from '@nestjs/common';
+import { ContextIdFactory, Reflector } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
+import request from 'supertest';
 import {
   CacheEvict,
   CacheHealthIndicator,
   CacheModule,
   CacheService,
   CacheWarmer,
+  HttpCacheInterceptor,
   type Warmer,
   Cacheable,
   InjectCache,
@@ -219,6 +221,38 @@ describe('named caches', () => {
       expect(persisted).toEqual([]);
       await waitFor(async () => persisted.length === 1, { timeout: 10_000, interval: 20 });
       expect(await entry(shared, 'draft:9')).toBe(0);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('caches HTTP responses in a named cache through a subclass of the interceptor', async () => {
+    const [shared, catalog] = [uniqueNamespace('shared'), uniqueNamespace('catalog')];
+    @Injectable()
+    class CatalogHttpCacheInterceptor extends HttpCacheInterceptor {
+      constructor(@InjectCache('catalog') cache: CacheService, reflector: Reflector) {
+        super(cache, reflector);
+      }
+    }
+    @Controller('catalog')
+    @UseInterceptors(CatalogHttpCacheInterceptor)
+    class CatalogController {
+      @Get()
+      list(): { items: number[] } {
+        return { items: [1, 2] };
+      }
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: twoCaches(shared, catalog).map((options) => CacheModule.forRoot(options)),
+      controllers: [CatalogController],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: ['error'] });
+    await app.init();
+    try {
+      expect((await request(app.getHttpServer()).get('/catalog').expect(200)).headers['x-cache']).toBe('MISS');
+      expect((await request(app.getHttpServer()).get('/catalog').expect(200)).headers['x-cache']).toBe('HIT');
+      expect(await redis.keys(`${catalog}:v2:*`)).toEqual([`${catalog}:v2:{http:/catalog}`]);
+      expect(await redis.keys(`${shared}:v2:*`)).toEqual([]);
     } finally {
       await app.close();
     }
