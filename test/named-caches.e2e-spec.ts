@@ -130,31 +130,24 @@ describe('named caches', () => {
     }
   });
 
-  it('gives each of two non-global caches to the module that imports it', async () => {
+  it('gives one class provided in two modules the non-global cache each module imports', async () => {
     const [first, second] = [uniqueNamespace('first'), uniqueNamespace('second')];
     @Injectable()
-    class FirstPrices {
+    class Prices {
       @Cacheable({ key: 'price:{0}' })
       async price(id: string): Promise<string> {
         return id;
       }
     }
-    @Injectable()
-    class SecondPrices {
-      @Cacheable({ key: 'price:{0}' })
-      async price(id: string): Promise<string> {
-        return id;
-      }
-    }
-    @Module({ imports: [CacheModule.forRoot({ namespace: first, l2: { redis: redisUrl() } })], providers: [FirstPrices] })
+    @Module({ imports: [CacheModule.forRoot({ namespace: first, l2: { redis: redisUrl() } })], providers: [Prices] })
     class FirstFeature {}
-    @Module({ imports: [CacheModule.forRoot({ namespace: second, l2: { redis: redisUrl() } })], providers: [SecondPrices] })
+    @Module({ imports: [CacheModule.forRoot({ namespace: second, l2: { redis: redisUrl() } })], providers: [Prices] })
     class SecondFeature {}
 
     const app = await start([FirstFeature, SecondFeature]);
     try {
-      await app.get(FirstPrices).price('1');
-      await app.get(SecondPrices).price('2');
+      await app.select(FirstFeature).get(Prices, { strict: true }).price('1');
+      await app.select(SecondFeature).get(Prices, { strict: true }).price('2');
       expect([await entry(first, 'price:1'), await entry(second, 'price:1')]).toEqual([1, 0]);
       expect([await entry(second, 'price:2'), await entry(first, 'price:2')]).toEqual([1, 0]);
     } finally {
