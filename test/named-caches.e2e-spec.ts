@@ -301,8 +301,11 @@ describe('named caches: startup errors', () => {
     await expect(build).rejects.toThrow(/Misnamed\.find: invalid option 'cache': 42 must match/);
   });
 
-  it('fails startup when a decorated singleton cannot see the default cache its application registers', async () => {
-    @Injectable()
+  it.each([
+    ['singleton', Scope.DEFAULT],
+    ['request-scoped', Scope.REQUEST],
+  ])('fails startup when a %s class cannot see the default cache its application registers', async (_kind, scope) => {
+    @Injectable({ scope })
     class Hidden {
       @Cacheable()
       async find(id: string): Promise<string> {
@@ -316,6 +319,30 @@ describe('named caches: startup errors', () => {
 
     const build = Test.createTestingModule({ imports: [CacheFeature, HiddenFeature] }).compile().then((moduleRef) => moduleRef.init());
     await expect(build).rejects.toThrow(/Hidden\.find: the cache 'default' is not visible to Hidden in module HiddenFeature/);
+  });
+
+  it('finds the default cache of a request-scoped class through a module that re-exports CacheModule', async () => {
+    const namespace = uniqueNamespace();
+    const cacheModule = CacheModule.forRoot({ namespace, l2: { redis: redisUrl() } });
+    @Module({ imports: [cacheModule], exports: [cacheModule] })
+    class SharedCache {}
+    @Injectable({ scope: Scope.REQUEST })
+    class PerRequestPrices {
+      @Cacheable({ key: 'request-price:{0}' })
+      async price(id: string): Promise<string> {
+        return id;
+      }
+    }
+    @Module({ imports: [SharedCache], providers: [PerRequestPrices] })
+    class Feature {}
+
+    const app = await start([Feature]);
+    try {
+      await (await app.resolve(PerRequestPrices, ContextIdFactory.create())).price('5');
+      expect(await entry(namespace, 'request-price:5')).toBe(1);
+    } finally {
+      await app.close();
+    }
   });
 
   it('fails startup when two caches of one application share a namespace, or two global caches a name', async () => {

@@ -4,6 +4,8 @@ import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js'
 import { CACHE_NAME, CACHE_SERVICE } from '../cache.constants.js';
 import type { CacheService } from '../cache.service.js';
 import { registeredCacheNames } from '../cache.tokens.js';
+import { decoratedCacheToken } from '../options/cache-name.js';
+import { canSee } from './module-visibility.js';
 import { WriteBehindQueue } from '../write-behind/write-behind.queue.js';
 import { CacheDecoratorError, operationsOf, type CacheHolder, type CacheOperation } from './cache-operation.js';
 
@@ -30,14 +32,18 @@ export class CacheDecoratorsExplorer implements OnModuleInit {
       if (prototype === undefined) continue;
       const operations = operationsOf(prototype);
       for (const operation of operations) operation.compile();
-      if (operations.length === 0 || !wrapper.isDependencyTreeStatic() || wrapper.isTransient || !isObject(instance)) continue;
-      for (const operation of operations) this.bind(wrapper, instance as CacheHolder, operation, caches);
+      if (operations.length === 0) continue;
+      if (wrapper.isDependencyTreeStatic() && !wrapper.isTransient && isObject(instance)) {
+        for (const operation of operations) this.bind(wrapper, instance as CacheHolder, operation, caches);
+      } else {
+        for (const operation of operations) this.checkVisible(wrapper, operation, caches);
+      }
     }
   }
 
   // NOTE: a decorator without `cache:` is an optional dependency (a named one is required, which Nest
-  // checks), so a singleton that cannot see its cache fails here; request-scoped and transient instances
-  // then run uncached and warn.
+  // checks), so a class that cannot see its cache fails here: a singleton by its instance, a request-scoped
+  // or transient class by its module's imports.
   private bind(wrapper: InstanceWrapper, instance: CacheHolder, operation: CacheOperation, caches: Set<string>): void {
     const { cache: name, cacheProperty } = operation.site;
     if (instance[cacheProperty] === undefined && wrapper.isNotMetatype && caches.has(name)) {
@@ -49,6 +55,12 @@ export class CacheDecoratorsExplorer implements OnModuleInit {
     const cache = instance[cacheProperty];
     if (cache === undefined) throw new CacheDecoratorError(operation.location, this.missing(wrapper, name, caches));
     if (cache === this.cache) operation.bind?.(instance, { cache, writeBehind: this.writeBehind });
+  }
+
+  private checkVisible(wrapper: InstanceWrapper, operation: CacheOperation, caches: Set<string>): void {
+    const name = operation.site.cache;
+    if (wrapper.host === undefined || wrapper.isNotMetatype || canSee(wrapper.host, decoratedCacheToken(name))) return;
+    throw new CacheDecoratorError(operation.location, this.missing(wrapper, name, caches));
   }
 
   private missing(wrapper: InstanceWrapper, name: string, caches: Set<string>): string {

@@ -5,7 +5,7 @@ const warned = new WeakSet<object>();
 
 /**
  * Logs once per class that its decorated methods run uncached because Nest gave the instance no cache
- * (no `CacheModule` in its application, or one its module cannot see; or a class built with `new`).
+ * (no `CacheModule` in its application, or a class built with `new`).
  */
 // NOTE: at the first uncached call, not at startup: an application without CacheModule runs none of
 // the library's code at startup. A warning rather than an error, as `new Service()` in a unit test is legitimate.
