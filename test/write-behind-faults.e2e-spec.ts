@@ -4,7 +4,7 @@ import { CacheMetricsModule, CacheModule, CacheService, WriteBehindQueue, type C
 import { register } from 'prom-client';
 import { resolveCacheOptions } from '../libs/cache/src/options/cache-options.validator.js';
 import { startQueueRedis, type QueueRedis } from './support/queue-redis.js';
-import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
+import { redisUrl, uniqueNamespace, waitFor, within } from './support/test-redis.js';
 import { AppendOnlyStore } from './support/write-behind-store.js';
 import { SequenceWriter, writerSettings } from './support/write-behind-writer.js';
 
@@ -34,19 +34,6 @@ async function start(namespace: string, queueUrl: string, writeBehind: WriteBehi
   })
   class AppModule {}
   return (await Test.createTestingModule({ imports: [AppModule] }).compile()).init();
-}
-
-/** Settles like `work`, or fails the test after `seconds` (instead of hanging until Jest's timeout). */
-async function within<T>(seconds: number, what: string, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} still pending after ${seconds}s`)), seconds * 1_000);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function metric(text: string, name: string, namespace: string): number | undefined {

@@ -13,6 +13,8 @@ export interface RedisClusterHandle {
   stop(): Promise<void>;
   /** Restarts the node on `port` (it keeps its cluster config; its data only with AOF in `args`). */
   restart(port: number): Promise<void>;
+  /** Sends `signal` to the node on `port` (e.g. `SIGSTOP`/`SIGCONT` to stall it). */
+  signal(port: number, signal: NodeJS.Signals): void;
 }
 
 /** `args` go to every node (e.g. AOF for a queue cluster). */
@@ -49,6 +51,9 @@ export async function startRedisCluster(masters = 3, args: string[] = []): Promi
     },
     restart: async (port) => {
       await servers.find((server) => server.port === port)?.restart();
+    },
+    signal: (port, signal) => {
+      servers.find((server) => server.port === port)?.signal(signal);
     },
   };
 }

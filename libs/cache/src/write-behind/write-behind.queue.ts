@@ -18,6 +18,7 @@ import { OwedWrites } from './owed-writes.js';
 import { PendingWriteStore } from './pending-write.store.js';
 import { PersistJobs } from './persist-jobs.js';
 import { QueueBreaker } from './queue-breaker.js';
+import { RunningPersists } from './running-persists.js';
 import { LEASE, WriteBehindPersister } from './write-behind.persister.js';
 import type { JobCounts, PersistFunction, PersistJob, QueuedWriteOptions } from './write-behind.types.js';
 import { nextWriteSequence, runAsWrite } from './write-sequence.js';
@@ -65,7 +66,9 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
   private readonly jobs: PersistJobs | undefined;
   private readonly breaker: QueueBreaker | undefined;
   private readonly owed: OwedWrites | undefined;
+  private readonly running = new RunningPersists();
   private worker: Worker<PersistJob> | undefined;
+  private startWhenReady: (() => void) | undefined;
   private closing = false;
 
   constructor(
@@ -163,8 +166,9 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
     const connection = this.managed?.client;
     if (!connection) return;
     // NOTE: a BullMQ worker on a Redis that never answers cannot be closed; it starts once Redis is ready.
-    if (connection.status === 'ready') this.startWorker(connection);
-    else connection.once('ready', () => this.startWorker(connection));
+    if (connection.status === 'ready') return this.startWorker(connection);
+    this.startWhenReady = () => this.startWorker(connection);
+    connection.once('ready', this.startWhenReady);
   }
 
   // NOTE: onModuleDestroy is the earliest shutdown hook (Nest runs every onModuleDestroy, then
@@ -172,9 +176,9 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
   async onModuleDestroy(): Promise<void> {
     if (!this.queue) return;
     this.closing = true;
+    if (this.startWhenReady) this.managed?.client.off('ready', this.startWhenReady);
     if (this.options.writeBehind?.flushOnShutdown) await this.flush();
-    const worker = this.worker;
-    if (worker) await this.bounded(worker.close(), 'closing the write-behind worker', CLOSE_TIMEOUT).catch(() => worker.disconnect());
+    if (this.worker) await this.stopWorker(this.worker);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -182,8 +186,9 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
     if (!queue || !this.managed) return;
     this.breaker?.stop();
     await this.owed?.flush();
-    // NOTE: BullMQ waits for its connections; with the queue Redis gone that would be forever.
-    await this.bounded(queue.close(), 'closing the write-behind queue', CLOSE_TIMEOUT).catch(() => queue.disconnect());
+    // NOTE: never queue.disconnect(): it disconnects the connection we passed in (perhaps the application's)
+    // and waits for an 'end' that an ioredis Cluster without reachable nodes never emits.
+    await this.bounded(queue.close(), 'closing the write-behind queue', CLOSE_TIMEOUT).catch((error: Error) => this.logger.warn(error.message));
     const managed = this.managed;
     await this.bounded(closeConnection(managed), 'closing the queue connection', CLOSE_TIMEOUT).catch(() => managed.owned && managed.client.disconnect());
   }
@@ -204,6 +209,22 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
     if (!done) this.logger.warn('Write-behind flush incomplete; the remaining writes stay queued in Redis for the next instance');
   }
 
+  // NOTE: BullMQ's graceful close() waits for its fetch loop and for the 'end' of the blocking connection it
+  // duplicated from ours; on a Cluster with a node down or reconnecting neither may ever come (BullMQ #4656),
+  // and a close() once started cannot be forced. So the wait for running persists is ours and bounded, and
+  // close(true) then drops BullMQ's own blocking connection without waiting for Redis. A job still running
+  // keeps its pending record and returns to the queue once its lock lapses.
+  private async stopWorker(worker: Worker<PersistJob>): Promise<void> {
+    await worker.pause(true);
+    if (!(await this.running.settle(CLOSE_TIMEOUT))) {
+      this.logger.warn(
+        `${this.running.size} write-behind persist(s) still running after ${CLOSE_TIMEOUT}ms at shutdown; ` +
+          'their writes stay queued in Redis for the next instance',
+      );
+    }
+    await this.bounded(worker.close(true), 'closing the write-behind worker', CLOSE_TIMEOUT).catch((error: Error) => this.logger.warn(error.message));
+  }
+
   private startWorker(connection: Redis | Cluster): void {
     if (this.worker || this.closing) return;
     const { pending, jobs, owed } = this.require();
@@ -217,7 +238,7 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
       requeue: (key) => this.enqueueAgain(key),
     });
     const { Worker } = loadedPeer<BullMq>('bullmq');
-    this.worker = new Worker<PersistJob>(this.options.namespace, (job, token) => persister.process(job, token), {
+    this.worker = new Worker<PersistJob>(this.options.namespace, (job, token) => this.running.track(persister.process(job, token)), {
       connection,
       prefix: QUEUE_PREFIX,
       concurrency: this.options.writeBehind?.concurrency ?? 1,
