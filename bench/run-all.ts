@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: the library side by side with bare `lru-cache` and bare `ioredis`, measured in one run.
+ * `npm run bench`: the library side by side with bare `lru-cache` and bare `ioredis`, measured in one run,
+ * then against its peers (bench/peers/).
  * Async APIs are compared with an awaited baseline (an async call always pays for one Promise).
  */
 import 'reflect-metadata';
@@ -9,8 +10,10 @@ import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Cacheable, CacheModule, CacheService, type CacheModuleOptions } from 'nestjs-tiered-cache';
 import { startBenchRedis } from './bench-redis.js';
+import { runBatchBench } from './batch-read-through.bench.js';
 import { runHttpBench } from './http-cache.bench.js';
 import { measureConcurrent, measureInterleaved, measureSequential, report } from './measure.js';
+import { runPeersBench } from './peers/peers.bench.js';
 
 const KEYS = 1_000;
 const CONCURRENCY = 64;
@@ -94,7 +97,9 @@ async function main(): Promise<void> {
 
   bare.disconnect();
   await Promise.all([tiered.close(), l2Only.close()]);
+  await runBatchBench(redis.url);
   await runHttpBench(redis.url);
+  await runPeersBench(redis.url);
   await redis.stop();
 }
 

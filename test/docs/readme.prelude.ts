@@ -23,6 +23,7 @@ export interface Product {
 export declare class ProductsRepository {
   findById(id: number): Promise<Product>;
   findByCategory(category: string): Promise<Product[]>;
+  findByIds(ids: readonly number[]): Promise<Product[]>;
   topSellers(): Promise<Product[]>;
   save(product: Product): Promise<Product>;
   delete(id: number): Promise<void>;

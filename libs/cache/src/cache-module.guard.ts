@@ -2,7 +2,7 @@ import type { ModulesContainer } from '@nestjs/core';
 import type { Module } from '@nestjs/core/injector/module.js';
 import { CACHE_NAME, RAW_CACHE_OPTIONS } from './cache.constants.js';
 import type { CacheModuleOptions } from './options/cache-options.interface.js';
-import { InvalidCacheOptionError } from './options/duration.parser.js';
+import { InvalidCacheOptionError } from './cache.errors.js';
 
 /** A factory of `forRootAsync` cannot rename its cache: the injection tokens exist before it runs. */
 export function assertNameGivenUpFront(options: CacheModuleOptions, name: string): void {

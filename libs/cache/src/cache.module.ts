@@ -3,7 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { RAW_CACHE_OPTIONS } from './cache.constants.js';
 import { CacheLifecycle } from './cache.lifecycle.js';
 import { cacheExports, cacheProviders } from './cache.providers.js';
-import { InvalidCacheOptionError } from './options/duration.parser.js';
+import { InvalidCacheOptionError } from './cache.errors.js';
 import { cacheName, globalFlag } from './options/cache-options.validator.js';
 import type { CacheModuleAsyncOptions, CacheModuleOptions, CacheOptionsFactory } from './options/cache-options.interface.js';
 

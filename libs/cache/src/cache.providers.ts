@@ -8,6 +8,8 @@ import { CACHE_MANAGER } from './compat/cache-manager.token.js';
 import { DEFAULT_CACHE_NAME, decoratedCacheToken } from './options/cache-name.js';
 import { CacheLifecycle } from './cache.lifecycle.js';
 import { CacheService } from './cache.service.js';
+import { createCacheEngine } from './engine/cache-engine.factory.js';
+import { CacheEngine } from './engine/cache.engine.js';
 import { ChangeFeedRunner } from './change-feed/change-feed.runner.js';
 import { CACHE_MANAGER_PROVIDER } from './compat/cache-manager.provider.js';
 import { CacheDecoratorsExplorer } from './decorators/cache-decorators.explorer.js';
@@ -49,7 +51,7 @@ const DEFAULT_EXPORTS: InjectionToken[] = [CacheService, CacheStats, CacheHealth
 function aliases(name: string): Provider[] {
   const providers: Provider[] = [
     { provide: getCacheToken(name), useExisting: CACHE_SERVICE },
-    { provide: decoratedCacheToken(name), useExisting: CACHE_SERVICE },
+    { provide: decoratedCacheToken(name), useExisting: CacheEngine },
     { provide: getCacheHealthToken(name), useClass: CacheHealthIndicator },
   ];
   if (name !== DEFAULT_CACHE_NAME) providers.push({ provide: getCacheOptionsToken(name), useExisting: CACHE_OPTIONS });
@@ -118,6 +120,11 @@ const CACHE_PROVIDERS: Provider[] = [
       return pending;
     },
     inject: [CacheConnections],
+  },
+  {
+    provide: CacheEngine,
+    useFactory: createCacheEngine,
+    inject: [CACHE_OPTIONS, L1_STORE, L2_STORE, INVALIDATION_BUS, InvalidationLog, PendingInvalidations, CacheStats],
   },
   { provide: CACHE_SERVICE, useClass: CacheService },
   CACHE_MANAGER_PROVIDER,

@@ -8,12 +8,12 @@ import type { ResolvedCacheOptions } from '../options/resolved-options.interface
 import { withTimeout } from '../timing/with-timeout.js';
 import { CacheStats } from '../stats/cache-stats.js';
 import { ChangeFeedSession } from './change-feed.session.js';
-import { ChangeFeedSetupError } from './change-feed-setup.error.js';
 import { dropLostSlot, dropSlot, prepareChangeFeed, slotLag, type TableName } from './change-feed.setup.js';
 import { ChangeFeedStats } from './change-feed.stats.js';
 import { discoverTableHandlers } from './table-change.discovery.js';
 import { TableChangeDispatcher } from './table-change.dispatcher.js';
 import { loadPg, type PgModule } from './pg.loader.js';
+import { ChangeFeedSetupError } from '../cache.errors.js';
 
 type FeedOptions = NonNullable<ResolvedCacheOptions['changeFeed']>;
 

@@ -1,13 +1,14 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { CACHE_NAME, CACHE_SERVICE } from '../cache.constants.js';
-import type { CacheService } from '../cache.service.js';
+import { CACHE_NAME } from '../cache.constants.js';
+import { CacheDecoratorError } from '../cache.errors.js';
+import { CacheEngine } from '../engine/cache.engine.js';
 import { registeredCacheNames } from '../cache.tokens.js';
 import { decoratedCacheToken } from '../options/cache-name.js';
 import { canSee } from './module-visibility.js';
 import { WriteBehindQueue } from '../write-behind/write-behind.queue.js';
-import { CacheDecoratorError, operationsOf, type CacheHolder, type CacheOperation } from './cache-operation.js';
+import { operationsOf, type CacheHolder, type CacheOperation } from './cache-operation.js';
 
 /**
  * At init, finds every provider and controller with cache decorators and compiles their options, so a
@@ -20,7 +21,7 @@ export class CacheDecoratorsExplorer implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
     @Inject(CACHE_NAME) private readonly name: string,
-    @Inject(CACHE_SERVICE) private readonly cache: CacheService,
+    private readonly engine: CacheEngine,
     private readonly writeBehind: WriteBehindQueue,
   ) {}
 
@@ -50,11 +51,11 @@ export class CacheDecoratorsExplorer implements OnModuleInit {
       // NOTE: Nest injects properties only into instances it constructs: one that a factory or `useValue`
       // provides gets the cache of that name here, from the first of its explorers to run.
       if (name !== this.name) return;
-      Object.defineProperty(instance, cacheProperty, { value: this.cache, configurable: true, writable: true });
+      Object.defineProperty(instance, cacheProperty, { value: this.engine, configurable: true, writable: true });
     }
     const cache = instance[cacheProperty];
     if (cache === undefined) throw new CacheDecoratorError(operation.location, this.missing(wrapper, name, caches));
-    if (cache === this.cache) operation.bind?.(instance, { cache, writeBehind: this.writeBehind });
+    if (cache === this.engine) operation.bind?.(instance, { engine: cache, writeBehind: this.writeBehind });
   }
 
   private checkVisible(wrapper: InstanceWrapper, operation: CacheOperation, caches: Set<string>): void {

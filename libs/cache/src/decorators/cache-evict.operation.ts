@@ -1,9 +1,10 @@
-import type { CacheService } from '../cache.service.js';
+import type { CacheEngine } from '../engine/cache.engine.js';
 import type { CacheEvictOptions, KeyTemplate } from './cache-decorator.types.js';
-import { CacheDecoratorError, type OriginalMethod } from './cache-operation.js';
+import { type OriginalMethod } from './cache-operation.js';
 import { compileTags } from './compiled-keys.js';
 import { CompiledOperation } from './compiled-operation.js';
 import { DecoratorOptionsGuard } from './decorator-options.guard.js';
+import { CacheDecoratorError } from '../cache.errors.js';
 
 const ALLOWED_OPTIONS = ['cache', 'key', 'keys', 'tags', 'all', 'beforeInvocation'];
 
@@ -15,16 +16,16 @@ interface CompiledCacheEvict {
 
 /** `@CacheEvict`: removes keys, tags or the namespace after the method succeeds (or before it runs). */
 export class CacheEvictOperation extends CompiledOperation<CacheEvictOptions, CompiledCacheEvict> {
-  protected async run(compiled: CompiledCacheEvict, cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
-    if (this.options.beforeInvocation) await this.evict(cache, compiled, args);
+  protected async run(compiled: CompiledCacheEvict, engine: CacheEngine, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
+    if (this.options.beforeInvocation) await this.evict(engine, compiled, args);
     const result = await method.apply(thisArg, args);
-    if (!this.options.beforeInvocation) await this.evict(cache, compiled, args);
+    if (!this.options.beforeInvocation) await this.evict(engine, compiled, args);
     return result;
   }
 
-  private async evict(cache: CacheService, compiled: CompiledCacheEvict, args: unknown[]): Promise<void> {
-    if (compiled.all) return cache.clear();
-    await Promise.all([cache.delete(...compiled.keys(args)), cache.invalidateTags(...compiled.tags(args))]);
+  private async evict(engine: CacheEngine, compiled: CompiledCacheEvict, args: unknown[]): Promise<void> {
+    if (compiled.all) return engine.clear();
+    await Promise.all([engine.delete(compiled.keys(args)), engine.invalidateTags(compiled.tags(args))]);
   }
 
   protected build(): CompiledCacheEvict {

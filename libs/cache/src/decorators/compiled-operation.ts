@@ -1,7 +1,7 @@
-import type { CacheService } from '../cache.service.js';
+import { CacheDecoratorError } from '../cache.errors.js';
+import type { CacheEngine } from '../engine/cache.engine.js';
 import { cacheName } from '../options/cache-options.validator.js';
-import { CacheDecoratorError, type CacheOperation, type OperationSite, type OriginalMethod } from './cache-operation.js';
-
+import type { CacheOperation, OperationSite, OriginalMethod } from './cache-operation.js';
 /** Shared shape of the decorators' operations: options compiled once, at startup or on first call. */
 export abstract class CompiledOperation<Options, Compiled> implements CacheOperation {
   readonly location: string;
@@ -22,9 +22,9 @@ export abstract class CompiledOperation<Options, Compiled> implements CacheOpera
    * Never throws: a key that cannot be built, or a `condition`/`unless`/key function that throws, is a
    * rejected Promise like any other failure of the call.
    */
-  invoke(cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  invoke(engine: CacheEngine, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
     try {
-      return this.run(this.compiled ?? (this.compiled = this.checkedBuild()), cache, method, thisArg, args);
+      return this.run(this.compiled ?? (this.compiled = this.checkedBuild()), engine, method, thisArg, args);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -44,5 +44,5 @@ export abstract class CompiledOperation<Options, Compiled> implements CacheOpera
   protected abstract build(): Compiled;
 
   /** Runs one call through the cache. */
-  protected abstract run(compiled: Compiled, cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown>;
+  protected abstract run(compiled: Compiled, engine: CacheEngine, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown>;
 }

@@ -3,7 +3,7 @@ import { ModulesContainer } from '@nestjs/core';
 import type { Registry } from 'prom-client';
 import { CACHE_NAME, CACHE_SERVICE } from '../cache.constants.js';
 import { CacheService } from '../cache.service.js';
-import { InvalidCacheOptionError } from '../options/duration.parser.js';
+import { InvalidCacheOptionError } from '../cache.errors.js';
 import { loadOptionalPeer } from '../peers/optional-peer.loader.js';
 import type { CacheMetricsCollector } from './cache-metrics.collector.js';
 

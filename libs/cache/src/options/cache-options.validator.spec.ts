@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { cacheName, globalFlag, resolveCacheOptions } from './cache-options.validator.js';
-import { InvalidCacheOptionError, MAX_DURATION, parseDuration } from './duration.parser.js';
+import { MAX_DURATION, parseDuration } from './duration.parser.js';
+import { InvalidCacheOptionError } from '../cache.errors.js';
 
 describe('parseDuration', () => {
   it.each([

@@ -8,9 +8,10 @@ import type {
   RedisConnectionOption,
   WriteBehindOptions,
 } from './cache-options.interface.js';
-import { InvalidCacheOptionError, parseDuration } from './duration.parser.js';
+import { parseDuration } from './duration.parser.js';
 import { DEFAULT_CACHE_NAME } from './cache-name.js';
 import type { ResolvedCacheOptions } from './resolved-options.interface.js';
+import { InvalidCacheOptionError } from '../cache.errors.js';
 
 /** Namespaces and cache names. */
 const NAMESPACE_PATTERN = /^[A-Za-z0-9_.-]+$/;

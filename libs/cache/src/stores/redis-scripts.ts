@@ -66,3 +66,51 @@ return 0`);
 export const RELEASE_LOCK = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`);
+
+/**
+ * {@link TAKE_LOCK} for many keys of one slot in one call. KEYS: entry, lock, entry, lock, ... ARGV:
+ * deadline, token, ttl, mode, then per key '1' when the caller found no entry (in mode 'nx', an entry
+ * written since is returned instead of taking its lock) or '0'. Returns per key 1 taken, 0 held by
+ * another, or the entry.
+ */
+export const TAKE_LOCKS = new LuaScript(`${PAST_DEADLINE}
+local replies = {}
+for index = 1, #KEYS / 2 do
+  local written = ARGV[4] == 'nx' and ARGV[index + 4] == '1' and redis.call('GET', KEYS[index * 2 - 1])
+  if written then
+    replies[index] = written
+  elseif ARGV[4] == 'nx' then
+    replies[index] = redis.call('SET', KEYS[index * 2], ARGV[2], 'PX', ARGV[3], 'NX') and 1 or 0
+  else
+    redis.call('SET', KEYS[index * 2], ARGV[2], 'PX', ARGV[3])
+    replies[index] = 1
+  end
+end
+return replies`);
+
+/**
+ * {@link WRITE_IF_LOCKED} for many entries of one slot in one call. KEYS: entry, lock, entry, lock, ...
+ * ARGV: deadline, token, then envelope and ttl per entry. Returns per entry 1 written, 0 lock lost.
+ */
+export const WRITE_MANY_IF_LOCKED = new LuaScript(`${PAST_DEADLINE}
+local written = {}
+for index = 1, #KEYS / 2 do
+  local lock = KEYS[index * 2]
+  if redis.call('GET', lock) == ARGV[2] then
+    redis.call('SET', KEYS[index * 2 - 1], ARGV[index * 2 + 1], 'PX', ARGV[index * 2 + 2])
+    redis.call('DEL', lock)
+    written[index] = 1
+  else
+    written[index] = 0
+  end
+end
+return written`);
+
+/** {@link EXTEND_LOCK} and {@link RELEASE_LOCK} for many locks of one slot. ARGV: token, ttl or 'release'. */
+export const EXTEND_OR_RELEASE_LOCKS = new LuaScript(`
+for _, lock in ipairs(KEYS) do
+  if redis.call('GET', lock) == ARGV[1] then
+    if ARGV[2] == 'release' then redis.call('DEL', lock) else redis.call('PEXPIRE', lock, ARGV[2]) end
+  end
+end
+return 1`);

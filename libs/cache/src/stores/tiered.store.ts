@@ -8,7 +8,8 @@ import type { CacheEntry } from './cache-entry.interface.js';
 import { mayHaveApplied } from './circuit-breaker.js';
 import type { MemoryStore } from './memory.store.js';
 import { RedisBudget } from './redis-budget.js';
-import type { SharedTier } from './redis.store.js';
+import type { LockMode, LockReply, SharedTier } from './redis.store.js';
+import type { CacheSerializationError } from '../cache.errors.js';
 
 /** Timing and tags of a value about to be written. */
 export interface EntryPlan {
@@ -29,10 +30,18 @@ export interface TagSnapshot {
   l2: Record<string, number> | undefined;
 }
 
+/** One result of a batch load, about to be written. */
+export interface LoadedItem {
+  key: string;
+  value: unknown;
+  plan: EntryPlan;
+}
+
 /** How a value reaches L2: a plain write (`set`), or a load that holds the key's lock with `token`. */
 export type WriteMode = { kind: 'put' } | { kind: 'load'; token: string; publish: boolean };
 
 const PUT: WriteMode = { kind: 'put' };
+const NOTHING: Promise<undefined> = Promise.resolve(undefined);
 
 /**
  * The two tiers as one cache: L1 first, then L2 (promoting to L1). Redis trouble is absorbed here:
@@ -63,18 +72,46 @@ export class TieredStore {
     return new RedisBudget(this.commandTimeout);
   }
 
-  /** Reads L2 without throwing: `undefined` on a miss, an invalid entry, or Redis trouble. */
-  async readL2(key: string, budget?: RedisBudget, expectedTags?: readonly string[]): Promise<EncodedEntry | undefined> {
-    if (!this.l2 || this.clearsInFlight > 0) return undefined;
-    const entry = await this.guard('get', (deadline) => this.l2!.read(key, deadline, expectedTags), budget);
-    return entry === undefined || this.pending.blocks(key, entry.tags) ? undefined : entry;
+  /**
+   * Reads L2 without throwing: `undefined` on a miss, an invalid entry, or Redis trouble.
+   * NOTE: {@link guard} inlined: the L2 hit path, where each async frame and closure shows up as GC time.
+   */
+  readL2(key: string, budget?: RedisBudget, expectedTags?: readonly string[]): Promise<EncodedEntry | undefined> {
+    if (!this.l2 || this.clearsInFlight > 0) return NOTHING;
+    const stop = this.stats.time('get', 'l2');
+    const start = Date.now();
+    return this.l2.read(key, budget ? budget.deadline(start) : start + this.commandTimeout, expectedTags).then(
+      (entry) => {
+        budget?.charge(start, Date.now());
+        stop();
+        return entry === undefined || this.pending.blocks(key, entry.tags) ? undefined : entry;
+      },
+      () => {
+        budget?.charge(start, Date.now());
+        stop();
+        this.recordFailure('get');
+        return undefined;
+      },
+    );
   }
 
-  /** Reads many keys from L2 without throwing. */
-  async readManyL2(keys: readonly string[]): Promise<(EncodedEntry | undefined)[]> {
+  /** Reads many keys from L2 without throwing; `expectedTags` as in {@link readL2}. */
+  async readManyL2(keys: readonly string[], budget?: RedisBudget, expectedTags?: readonly string[]): Promise<(EncodedEntry | undefined)[]> {
     if (!this.l2 || keys.length === 0 || this.clearsInFlight > 0) return keys.map(() => undefined);
-    const entries = (await this.guard('get', (deadline) => this.l2!.readMany(keys, deadline))) ?? keys.map(() => undefined);
+    const entries = (await this.guard('get', (deadline) => this.l2!.readMany(keys, deadline, expectedTags), budget)) ?? keys.map(() => undefined);
     return entries.map((entry, index) => (entry && !this.pending.blocks(keys[index], entry.tags) ? entry : undefined));
+  }
+
+  /**
+   * Takes the load locks of a batch ({@link SharedTier.takeLocks}) without throwing: `undefined` when
+   * Redis did not answer. An entry returned instead of a lock is filtered as {@link readManyL2} does.
+   */
+  async takeLocks(keys: readonly string[], token: string, ttl: number, mode: LockMode, foundNone: readonly boolean[], budget: RedisBudget): Promise<LockReply[] | undefined> {
+    const replies = await this.guard('get', (deadline) => this.l2!.takeLocks(keys, token, ttl, mode, foundNone, deadline), budget);
+    return replies?.map((reply, index) => {
+      if (typeof reply === 'boolean' || reply.entry === undefined) return reply;
+      return this.clearsInFlight > 0 || this.pending.blocks(keys[index], reply.entry.tags) ? { entry: undefined } : reply;
+    });
   }
 
   /**
@@ -82,8 +119,9 @@ export class TieredStore {
    * position before the L2 read: if the key or one of its tags was invalidated meanwhile, L1 is left alone.
    */
   promote<T>(key: string, entry: EncodedEntry, position: number, useL1 = true): T {
+    if (!this.l1 || !useL1) return entryValue<T>(entry);
     const tagNames = entry.tags ? Object.keys(entry.tags) : [];
-    if (!this.l1 || !useL1 || !this.invalidations.unchangedSince(position, key, tagNames)) return entryValue<T>(entry);
+    if (!this.invalidations.unchangedSince(position, key, tagNames)) return entryValue<T>(entry);
     const { bytes, ...timing } = entry;
     return this.l1.adopt<T>(key, { ...timing, value: entryValue<T>(entry), ...withTags(this.invalidations.tagVersions(tagNames)) }, bytes);
   }
@@ -149,6 +187,38 @@ export class TieredStore {
       if (!this.invalidations.unchangedSince(sent, key, tags)) continue;
       this.l1?.store(key, { ...timing, value: undefined, ...withTags(pick(snapshot.l1, tags)) }, bytes);
     }
+  }
+
+  /**
+   * {@link write} of a batch load's results, holding their keys' locks with one `token`: one script call
+   * per slot. Each item is written like a single load (only while its lock holds and nothing it depends
+   * on was invalidated since `tags` was taken); returns the values callers get, in order.
+   */
+  async writeLoadedMany(items: readonly LoadedItem[], tags: TagSnapshot, token: string, publish: boolean, budget: RedisBudget): Promise<unknown[]> {
+    const encoded = items.map((item) => ({ ...item, bytes: serialize(item.key, item.value), timing: entryTiming(item.plan) }));
+    const results = encoded.map(({ value, bytes }) => this.readOnlyCopy(value, bytes));
+    const fresh = encoded.flatMap((item, index) => (this.invalidations.unchangedSince(tags.position, item.key, item.plan.tags) ? [{ ...item, index }] : []));
+    const unwritten = new Set(encoded.map(({ key }) => key));
+    this.invalidations.recordKeys(fresh.map(({ key }) => key));
+    const sent = this.invalidations.position;
+    let toL1 = fresh;
+    if (this.l2 && tags.l2) {
+      const versions = tags.l2;
+      const entries = fresh.map(({ key, bytes, timing, plan }) => ({ key, entry: { ...timing, bytes, ...withTags(pick(versions, plan.tags)) } }));
+      const outcome = await this.attempt('set', (deadline) => this.l2!.writeManyIfLocked(entries, token, deadline), budget);
+      if (outcome === 'unknown') fresh.forEach(({ key, value, bytes }) => this.forgetUnknownWrite(key, value, bytes));
+      // NOTE: as for a single load: a write Redis surely refused still leaves the value in L1; one it may have applied does not.
+      if (typeof outcome !== 'string') toL1 = fresh.filter((_, position) => outcome[position]);
+      else if (outcome === 'unknown') toL1 = [];
+      if (typeof outcome !== 'string') toL1.forEach(({ key }) => unwritten.delete(key));
+      if (publish && typeof outcome !== 'string' && toL1.length > 0) this.publisher.publish({ keys: toL1.map(({ key }) => key) });
+    }
+    if (this.l2 && unwritten.size > 0) this.l2.extendOrReleaseLocks([...unwritten], token, 'release').catch(() => undefined);
+    for (const { key, bytes, timing, plan, index } of toL1) {
+      if (!this.l1 || plan.l1 === false || !this.invalidations.unchangedSince(sent, key, plan.tags)) continue;
+      results[index] = this.l1.store(key, { ...timing, value: undefined, ...withTags(pick(tags.l1, plan.tags)) }, bytes);
+    }
+    return results;
   }
 
   /**

@@ -4,7 +4,7 @@ import { CACHE_NAME, CACHE_OPTIONS, CACHE_SERVICE } from '../cache.constants.js'
 import { DEFAULT_CACHE_NAME } from '../options/cache-name.js';
 import type { CacheService } from '../cache.service.js';
 import { registeredCacheNames } from '../cache.tokens.js';
-import { CacheDecoratorError } from '../decorators/cache-operation.js';
+import { CacheDecoratorError } from '../cache.errors.js';
 import { DecoratorOptionsGuard } from '../decorators/decorator-options.guard.js';
 import { parseDuration } from '../options/duration.parser.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
