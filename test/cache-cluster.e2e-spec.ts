@@ -71,6 +71,20 @@ describe('Redis Cluster', () => {
     expect(leftovers.flat()).toEqual([]);
   });
 
+  it('soft-invalidates keys and tags across slots: stale for a failing loader, never fresh', async () => {
+    const namespace = uniqueNamespace();
+    const writer = await startInstance(namespace);
+    const reader = await startInstance(namespace);
+    const entry = { ttl: '1h', grace: '1h', tags: ['soft'] } as const;
+    const keys = Array.from({ length: 20 }, (_, index) => `s${index}`);
+    for (const key of keys) await writer.getOrSet(key, async () => `old ${key}`, entry);
+    await writer.delete(...keys.slice(0, 10), { soft: true });
+    await writer.invalidateTags('soft', { soft: true });
+    for (const key of keys) await waitFor(async () => (await reader.get(key)) === undefined, { timeout: 2_000 });
+    const failing = (): Promise<string> => Promise.reject(new Error('down'));
+    expect(await Promise.all(keys.map((key) => reader.getOrSet(key, failing, entry)))).toEqual(keys.map((key) => `old ${key}`));
+  });
+
   it('runs one loader for two instances racing on a cold key', async () => {
     const namespace = uniqueNamespace();
     const [first, second] = [await startInstance(namespace), await startInstance(namespace)];

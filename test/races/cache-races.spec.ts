@@ -9,6 +9,7 @@ import { PendingInvalidations } from '../../libs/cache/src/invalidation/pending-
 import type { CacheModuleOptions } from '../../libs/cache/src/options/cache-options.interface.js';
 import { resolveCacheOptions } from '../../libs/cache/src/options/cache-options.validator.js';
 import { deserialize } from '../../libs/cache/src/serialization/value.serializer.js';
+import { CacheEvents } from '../../libs/cache/src/events/cache.events.js';
 import { CacheStats } from '../../libs/cache/src/stats/cache-stats.js';
 import { MemoryStore } from '../../libs/cache/src/stores/memory.store.js';
 import { ControllableL2 } from '../support/controllable-l2.js';
@@ -41,7 +42,7 @@ function cacheOver(l2: ControllableL2, options: Partial<CacheModuleOptions> = {}
   const log = new InvalidationLog();
   const l1 = resolved.l1 ? new MemoryStore(resolved.l1, log, stats) : null;
   const bus = new RecordingBus();
-  const engine = createCacheEngine(resolved, l1, l2, bus, log, new PendingInvalidations(new Logger('races')), stats);
+  const engine = createCacheEngine(resolved, l1, l2, bus, log, new PendingInvalidations(new Logger('races')), stats, new CacheEvents());
   return { cache: new CacheService(engine), bus };
 }
 

@@ -152,6 +152,17 @@ export class ControllableL2 implements SharedTier {
     });
   }
 
+  async expire(keys: readonly string[]): Promise<void> {
+    return this.call('expire', keys[0], () => {
+      const now = Date.now();
+      for (const key of keys) {
+        const entry = this.entries.get(key);
+        if (entry) this.entries.set(key, { ...entry, createdAt: Math.min(entry.createdAt, now), freshUntil: Math.min(entry.freshUntil, now) });
+        this.locks.delete(key);
+      }
+    });
+  }
+
   /** Resolves to let a paused {@link clear} delete anything (a SCAN that has not reached the entries yet). */
   clearReached: Promise<void> | undefined;
 

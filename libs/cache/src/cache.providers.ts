@@ -24,6 +24,7 @@ import type { CacheModuleOptions } from './options/cache-options.interface.js';
 import { loadOptionalPeer } from './peers/optional-peer.loader.js';
 import { resolveCacheOptions } from './options/cache-options.validator.js';
 import type { ResolvedCacheOptions } from './options/resolved-options.interface.js';
+import { CacheEvents } from './events/cache.events.js';
 import { CacheStats } from './stats/cache-stats.js';
 import { CacheConnections } from './stores/cache-connections.js';
 import { CircuitBreaker } from './stores/circuit-breaker.js';
@@ -44,7 +45,7 @@ export function cacheExports(name: string): InjectionToken[] {
 
 // NOTE: what serves one cache per application (write-behind queue, stores, stats, CACHE_MANAGER, and the HTTP
 // interceptor injecting `CacheService`) is the default cache's; a named cache is reached through its own tokens.
-const DEFAULT_EXPORTS: InjectionToken[] = [CacheService, CacheStats, CacheHealthIndicator, WriteBehindQueue, CACHE_OPTIONS, L1_STORE, L2_STORE, CACHE_MANAGER];
+const DEFAULT_EXPORTS: InjectionToken[] = [CacheService, CacheStats, CacheEvents, CacheHealthIndicator, WriteBehindQueue, CACHE_OPTIONS, L1_STORE, L2_STORE, CACHE_MANAGER];
 
 // NOTE: inside its module every part injects CACHE_SERVICE; the `CacheService` class token exists only in the
 // default cache's module, so `app.get(CacheService)` never finds a named cache.
@@ -71,6 +72,7 @@ const CACHE_PROVIDERS: Provider[] = [
     inject: [RAW_CACHE_OPTIONS, CACHE_NAME, ModulesContainer],
   },
   CacheStats,
+  CacheEvents,
   InvalidationLog,
   CacheConnections,
   {
@@ -81,14 +83,14 @@ const CACHE_PROVIDERS: Provider[] = [
   },
   {
     provide: L2_STORE,
-    useFactory: (options: ResolvedCacheOptions, connections: CacheConnections, stats: CacheStats) => {
+    useFactory: (options: ResolvedCacheOptions, connections: CacheConnections, stats: CacheStats, events: CacheEvents) => {
       if (!options.l2 || !connections.l2) return null;
       const { commandTimeout, breakerThreshold, breakerCooldown } = options.l2;
-      const breaker = new CircuitBreaker(breakerThreshold, breakerCooldown, commandTimeout, logBreakerState(new Logger('TieredCache')));
+      const breaker = new CircuitBreaker(breakerThreshold, breakerCooldown, commandTimeout, reportBreakerState(new Logger('TieredCache'), events));
       connections.onL2Ready(() => breaker.reset());
       return new RedisStore(connections.l2, new RedisKeyLayout(options.namespace), breaker, options.defaultTtl + options.grace, stats);
     },
-    inject: [CACHE_OPTIONS, CacheConnections, CacheStats],
+    inject: [CACHE_OPTIONS, CacheConnections, CacheStats, CacheEvents],
   },
   {
     provide: INVALIDATION_BUS,
@@ -97,6 +99,7 @@ const CACHE_PROVIDERS: Provider[] = [
       connections: CacheConnections,
       l1: MemoryStore | null,
       stats: CacheStats,
+      events: CacheEvents,
     ): InvalidationBus => {
       if (!options.bus || !connections.l2 || !connections.subscriber) {
         return new LocalOnlyBus(randomBytes(9).toString('base64url'));
@@ -107,9 +110,9 @@ const CACHE_PROVIDERS: Provider[] = [
         subscriber: connections.subscriber,
         maxStaleness: options.bus.maxStaleness,
       };
-      return new RedisInvalidationBus(settings, l1 ?? undefined, stats, new Logger('TieredCache'));
+      return new RedisInvalidationBus(settings, l1 ?? undefined, stats, new Logger('TieredCache'), events);
     },
-    inject: [CACHE_OPTIONS, CacheConnections, L1_STORE, CacheStats],
+    inject: [CACHE_OPTIONS, CacheConnections, L1_STORE, CacheStats, CacheEvents],
   },
   {
     provide: PendingInvalidations,
@@ -124,7 +127,7 @@ const CACHE_PROVIDERS: Provider[] = [
   {
     provide: CacheEngine,
     useFactory: createCacheEngine,
-    inject: [CACHE_OPTIONS, L1_STORE, L2_STORE, INVALIDATION_BUS, InvalidationLog, PendingInvalidations, CacheStats],
+    inject: [CACHE_OPTIONS, L1_STORE, L2_STORE, INVALIDATION_BUS, InvalidationLog, PendingInvalidations, CacheStats, CacheEvents],
   },
   { provide: CACHE_SERVICE, useClass: CacheService },
   CACHE_MANAGER_PROVIDER,
@@ -136,9 +139,14 @@ const CACHE_PROVIDERS: Provider[] = [
 ];
 
 // NOTE: one line when Redis stops answering and one when it is back, never a line per failed call.
-function logBreakerState(logger: Logger): (state: 'open' | 'closed', skippedCalls: number) => void {
+function reportBreakerState(logger: Logger, events: CacheEvents): (state: 'open' | 'closed', skippedCalls: number) => void {
   return (state, skippedCalls) => {
-    if (state === 'open') logger.warn('Redis is not answering: L2 calls are skipped (serving L1 and loaders) until it does');
-    else logger.log(`Redis answers again; ${skippedCalls} L2 calls were skipped meanwhile`);
+    if (state === 'open') {
+      logger.warn('Redis is not answering: L2 calls are skipped (serving L1 and loaders) until it does');
+      if (events.listening['breaker-open']) events.emit('breaker-open', { layer: 'l2' });
+      return;
+    }
+    logger.log(`Redis answers again; ${skippedCalls} L2 calls were skipped meanwhile`);
+    if (events.listening['breaker-closed']) events.emit('breaker-closed', { layer: 'l2', skippedCalls });
   };
 }

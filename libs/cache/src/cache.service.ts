@@ -2,6 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { CacheEngine } from './engine/cache.engine.js';
 import type { EntryDefaults, ReadSource } from './engine/read-source.interface.js';
 import { assertCacheTags } from './keys/cache-key.guard.js';
+import { InvalidCacheOptionError } from './cache.errors.js';
+import type { CacheEvents } from './events/cache.events.js';
+import { splitInvalidateArguments, type ItemsThenOptions } from './invalidation/invalidate-options.js';
+import { resolveJitter } from './options/cache-options.validator.js';
 import { parseDuration, type Duration } from './options/duration.parser.js';
 import { batchPlan, type BatchLoader, type GetManyOrSetOptions } from './read-through/batch-plan.js';
 import type { LoaderContext } from './read-through/loader-context.js';
@@ -15,6 +19,16 @@ export interface SetOptions {
   ttl?: Duration;
   grace?: Duration;
   tags?: readonly string[];
+  /** Random spread of `ttl` (`0.1` = up to ±10 %); default the module's `jitter`. */
+  jitter?: number;
+  /** `false` keeps the entry out of L1 (this instance's copy is dropped; reads go to Redis). */
+  l1?: false;
+}
+
+/** Options of {@link CacheService.get}. */
+export interface GetOptions<T> {
+  /** Returned instead of `undefined` when no fresh value is cached (it is not cached). */
+  default: T;
 }
 
 /** Options of {@link CacheService.getOrSet}. */
@@ -31,6 +45,10 @@ export interface GetOrSetOptions extends SetOptions {
    * stale value within grace) and the next call loads again. Default `'60s'`.
    */
   hardTimeout?: Duration;
+  /** Skip both tiers: run the loader and write its result everywhere (its error reaches the caller). */
+  forceFresh?: boolean;
+  /** After the loader fails within grace, how long the stale value is served without calling it again; default the module's. */
+  failureThrottle?: Duration;
 }
 
 /** One item of {@link CacheService.setMany}. */
@@ -42,13 +60,19 @@ export interface SetManyItem<T = unknown> extends SetOptions {
 const NO_OPTIONS: GetOrSetOptions = {};
 const NO_BATCH_OPTIONS: GetManyOrSetOptions = {};
 
-/** How `getOrSet` reads: subject the loader, input the options, parsed only on a miss or a due refresh. */
-const GET_OR_SET: ReadSource<unknown, Loader<unknown>, GetOrSetOptions> = {
-  l1: true,
-  refreshAt: (_loader, options) => validRefreshAt(options.refreshAhead),
-  loader: (loader) => loader,
-  plan: (_loader, options, defaults) => readThroughPlan(options, defaults),
-};
+/** How `getOrSet` reads (`l1: false` or not): subject the loader, input the options, parsed only on a miss or a due refresh. */
+function getOrSetSource(l1: boolean): ReadSource<unknown, Loader<unknown>, GetOrSetOptions> {
+  return {
+    l1,
+    // NOTE: any forceFresh but false takes the loading path, where a non-boolean is rejected.
+    forceFresh: (_loader, options) => options.forceFresh !== undefined && options.forceFresh !== false,
+    refreshAt: (_loader, options) => validRefreshAt(options.refreshAhead),
+    loader: (loader) => loader,
+    plan: (_loader, options, defaults) => readThroughPlan(options, defaults),
+  };
+}
+const GET_OR_SET = getOrSetSource(true);
+const GET_OR_SET_WITHOUT_L1 = getOrSetSource(false);
 
 /** The engine behind each service, for the library's own parts (decorators, HTTP caching, the adapter). */
 const engines = new WeakMap<CacheService, CacheEngine>();
@@ -63,11 +87,14 @@ export function engineOf(cache: CacheService): CacheEngine {
 export class CacheService {
   /** Counters of hits, misses, stale hits and errors per layer. */
   readonly stats: CacheStats;
+  /** Events to log or trace what the cache does: `cache.events.on('stale', ({ key, reason }) => ...)`. */
+  readonly events: CacheEvents;
   private readonly engine: CacheEngine;
 
   constructor(engine: CacheEngine) {
     this.engine = engine;
     this.stats = engine.stats;
+    this.events = engine.events;
     engines.set(this, engine);
   }
 
@@ -76,9 +103,17 @@ export class CacheService {
     return this.engine.namespace;
   }
 
-  /** The fresh value, or `undefined`: L1 first, then L2 (promoting to L1). */
-  get<T>(key: string): Promise<T | undefined> {
-    return this.engine.get<T>(key);
+  /** The fresh value, or `undefined` (or `options.default`): L1 first, then L2 (promoting to L1). */
+  get<T>(key: string): Promise<T | undefined>;
+  get<T>(key: string, options: GetOptions<T>): Promise<T>;
+  get<T>(key: string, options?: GetOptions<T>): Promise<T | undefined> {
+    const found = this.engine.get<T>(key);
+    return options === undefined ? found : found.then((value) => (value === undefined ? options.default : value));
+  }
+
+  /** How long the cached value of `key` stays fresh, in milliseconds; `undefined` when none is fresh. */
+  ttl(key: string): Promise<number | undefined> {
+    return this.engine.ttl(key);
   }
 
   /** Whether a fresh value is cached. */
@@ -91,9 +126,13 @@ export class CacheService {
     await this.engine.put(key, value, entryPlan(options, this.engine.defaults));
   }
 
-  /** Removes keys from L1 and L2 and tells other instances; never throws because Redis is down. */
-  delete(...keys: string[]): Promise<void> {
-    return this.engine.delete(keys);
+  /**
+   * Removes keys from L1 and L2 and tells other instances; never throws because Redis is down. With
+   * `{ soft: true }` last, marks them stale instead (see {@link InvalidateOptions}).
+   */
+  async delete(...keysThenOptions: ItemsThenOptions): Promise<void> {
+    const { items, soft } = splitInvalidateArguments(keysThenOptions);
+    await this.engine.delete(items, soft);
   }
 
   /**
@@ -102,7 +141,8 @@ export class CacheService {
    */
   getOrSet<T>(key: string, loader: (context: LoaderContext<T>) => Promise<T> | T, options: GetOrSetOptions = NO_OPTIONS): Promise<T> {
     try {
-      return this.engine.read(key, GET_OR_SET as ReadSource<T, Loader<T>, GetOrSetOptions>, loader, options);
+      const source = options.l1 === false ? GET_OR_SET_WITHOUT_L1 : GET_OR_SET;
+      return this.engine.read(key, source as ReadSource<T, Loader<T>, GetOrSetOptions>, loader, options);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -131,9 +171,13 @@ export class CacheService {
     await this.engine.putMany(items.map(({ key, value, ...options }) => ({ key, value, plan: entryPlan(options, this.engine.defaults) })));
   }
 
-  /** Every entry carrying one of `tags` is gone for every instance: one Redis command per tag. */
-  invalidateTags(...tags: string[]): Promise<void> {
-    return this.engine.invalidateTags(tags);
+  /**
+   * Every entry carrying one of `tags` is gone for every instance: one Redis command per tag. With
+   * `{ soft: true }` last, they are marked stale instead (see {@link InvalidateOptions}).
+   */
+  async invalidateTags(...tagsThenOptions: ItemsThenOptions): Promise<void> {
+    const { items, soft } = splitInvalidateArguments(tagsThenOptions);
+    await this.engine.invalidateTags(items, soft);
   }
 
   /** Deletes this namespace's entries (SCAN + UNLINK in batches), never other namespaces. */
@@ -159,18 +203,29 @@ function entryPlan(options: SetOptions, defaults: EntryDefaults): EntryPlan {
     ttl: options.ttl === undefined ? defaults.ttl : parseDuration(options.ttl, 'ttl'),
     grace: options.grace === undefined ? defaults.grace : parseDuration(options.grace, 'grace'),
     tags: options.tags ?? [],
+    ...(options.jitter === undefined ? {} : { jitter: resolveJitter(options.jitter, 'jitter') }),
+    ...(options.l1 === undefined ? {} : { l1: l1Flag(options.l1) }),
   };
 }
 
 /** Resolves `getOrSet` options against the module's defaults. */
 function readThroughPlan(options: GetOrSetOptions, defaults: EntryDefaults): ReadThroughPlan {
+  if (options.forceFresh !== undefined && typeof options.forceFresh !== 'boolean') {
+    throw new InvalidCacheOptionError('forceFresh', `${String(options.forceFresh)} must be true or false`);
+  }
   return {
     ...entryPlan(options, defaults),
     timeout: options.timeout === undefined ? undefined : parseDuration(options.timeout, 'timeout'),
     hardTimeout: options.hardTimeout === undefined ? undefined : parseDuration(options.hardTimeout, 'hardTimeout'),
     shouldCache: undefined,
     refreshAt: validRefreshAt(options.refreshAhead),
+    ...(options.failureThrottle === undefined ? {} : { failureThrottle: parseDuration(options.failureThrottle, 'failureThrottle') }),
   };
+}
+
+function l1Flag(l1: unknown): false {
+  if (l1 === false) return false;
+  throw new InvalidCacheOptionError('l1', `${String(l1)} is not allowed: only false (keep the entry out of L1)`);
 }
 
 function validRefreshAt(refreshAt: RefreshAt | undefined): RefreshAt | undefined {

@@ -1,5 +1,6 @@
 export { CacheModule } from './cache.module.js';
-export { CacheService, type GetOrSetOptions, type SetManyItem, type SetOptions } from './cache.service.js';
+export { CacheService, type GetOptions, type GetOrSetOptions, type SetManyItem, type SetOptions } from './cache.service.js';
+export type { InvalidateOptions } from './invalidation/invalidate-options.js';
 export { CACHE_OPTIONS, L1_STORE, L2_STORE } from './cache.constants.js';
 export { getCacheHealthToken, getCacheOptionsToken, getCacheToken } from './cache.tokens.js';
 export { DEFAULT_CACHE_NAME } from './options/cache-name.js';
@@ -53,6 +54,8 @@ export type { Duration } from './options/duration.parser.js';
 export type { LoaderContext } from './read-through/loader-context.js';
 export type { BatchLoader, BatchResult, GetManyOrSetOptions } from './read-through/batch-plan.js';
 export { CacheStats } from './stats/cache-stats.js';
+export { CacheEvents } from './events/cache.events.js';
+export type { CacheEventListener, CacheEventMap, CacheEventName, InvalidatedEvent } from './events/cache-event.types.js';
 export type { CacheEntry, CacheLayer, CacheStore } from './stores/cache-entry.interface.js';
 export { HttpCacheInterceptor, HttpCacheInterceptor as CacheInterceptor } from './http/http-cache.interceptor.js';
 export {

@@ -84,4 +84,6 @@ export interface CacheEvictOptions<Args extends unknown[] = never> {
   all?: boolean;
   /** Evict before the method runs (even if it then throws). Default: after it succeeds. */
   beforeInvocation?: boolean;
+  /** Mark the keys and tags stale instead of removing them (soft invalidation; not with `all`). */
+  soft?: boolean;
 }

@@ -6,12 +6,13 @@ import { CompiledOperation } from './compiled-operation.js';
 import { DecoratorOptionsGuard } from './decorator-options.guard.js';
 import { CacheDecoratorError } from '../cache.errors.js';
 
-const ALLOWED_OPTIONS = ['cache', 'key', 'keys', 'tags', 'all', 'beforeInvocation'];
+const ALLOWED_OPTIONS = ['cache', 'key', 'keys', 'tags', 'all', 'beforeInvocation', 'soft'];
 
 interface CompiledCacheEvict {
   keys: (args: readonly unknown[]) => string[];
   tags: (args: readonly unknown[]) => string[];
   all: boolean;
+  soft: boolean;
 }
 
 /** `@CacheEvict`: removes keys, tags or the namespace after the method succeeds (or before it runs). */
@@ -25,7 +26,7 @@ export class CacheEvictOperation extends CompiledOperation<CacheEvictOptions, Co
 
   private async evict(engine: CacheEngine, compiled: CompiledCacheEvict, args: unknown[]): Promise<void> {
     if (compiled.all) return engine.clear();
-    await Promise.all([engine.delete(compiled.keys(args)), engine.invalidateTags(compiled.tags(args))]);
+    await Promise.all([engine.delete(compiled.keys(args), compiled.soft), engine.invalidateTags(compiled.tags(args), compiled.soft)]);
   }
 
   protected build(): CompiledCacheEvict {
@@ -34,6 +35,8 @@ export class CacheEvictOperation extends CompiledOperation<CacheEvictOptions, Co
     guard.shape(options, ALLOWED_OPTIONS);
     guard.optionalBoolean(options.beforeInvocation, 'beforeInvocation');
     const all = guard.optionalBoolean(options.all, 'all') === true;
+    const soft = guard.optionalBoolean(options.soft, 'soft') === true;
+    if (all && soft) throw new CacheDecoratorError(this.location, '@CacheEvict `soft` applies to keys and tags, not to `all`');
     const tags = guard.optionalArray<KeyTemplate>(options.tags, 'tags') ?? [];
     const keyTemplates = [...(options.key === undefined ? [] : [options.key]), ...(guard.optionalArray<KeyTemplate>(options.keys, 'keys') ?? [])];
     if (all && keyTemplates.length > 0) {
@@ -42,6 +45,6 @@ export class CacheEvictOperation extends CompiledOperation<CacheEvictOptions, Co
     if (!all && keyTemplates.length === 0 && tags.length === 0) {
       throw new CacheDecoratorError(this.location, '@CacheEvict needs `key`, `keys`, `tags` or `all`');
     }
-    return { keys: compileTags(site, keyTemplates), tags: compileTags(site, tags), all };
+    return { keys: compileTags(site, keyTemplates), tags: compileTags(site, tags), all, soft };
   }
 }

@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
+import type { CacheEvents } from '../events/cache.events.js';
 import type { InvalidationBus } from '../invalidation/invalidation-bus.js';
+import type { InvalidationMessage } from '../invalidation/invalidation-message.js';
 import type { InvalidationLog } from '../invalidation/invalidation-log.js';
 import type { PendingInvalidations } from '../invalidation/pending-invalidations.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
@@ -29,24 +31,27 @@ export function createCacheEngine(
   invalidations: InvalidationLog,
   pending: PendingInvalidations,
   stats: CacheStats,
+  events: CacheEvents,
 ): CacheEngine {
   const logger = new Logger('TieredCache');
   const loads = new InFlightLoads();
   const commandTimeout = options.l2 ? options.l2.commandTimeout : 0;
-  const tiered = new TieredStore(l1 ?? undefined, l2 ?? undefined, invalidations, (message) => loads.forget(message), pending, bus, stats, commandTimeout);
+  const forget = (message: InvalidationMessage): void => loads.forget(message);
+  const tiered = new TieredStore(l1 ?? undefined, l2 ?? undefined, invalidations, forget, pending, bus, stats, commandTimeout, events, options.jitter);
   pending.attach((message) => tiered.applyToRedis(message).then(() => undefined));
-  bus.onRemoteInvalidation((message) => tiered.invalidateLocally(message));
+  bus.onRemoteInvalidation((message) => tiered.invalidateLocally(message, true));
   const lock = { wait: options.l2 ? options.l2.lockWait : 0, ttl: LOCK_TTL, owner: bus.instanceId };
-  const runner = new LoadRunner(tiered, stats, lock);
+  const runner = new LoadRunner(tiered, stats, lock, events);
   return new CacheEngine({
     namespace: options.namespace,
     defaults: Object.freeze({ ttl: options.defaultTtl, grace: options.grace }),
     tiered,
     loads,
-    readThrough: new ReadThrough(tiered, stats, logger, lock, runner),
+    readThrough: new ReadThrough(tiered, stats, logger, lock, runner, events, options.failureThrottle),
     batch: new BatchReadThrough(l1 ?? undefined, tiered, stats, logger, lock, loads),
     refreshAhead: new RefreshAhead(tiered, runner, stats, logger),
     pending,
     stats,
+    events,
   });
 }

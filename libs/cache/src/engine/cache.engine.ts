@@ -8,8 +8,9 @@ import { RefreshScope } from '../read-through/refresh-scope.js';
 import type { RefreshAhead } from '../refresh/refresh-ahead.js';
 import { isRefreshDue } from '../refresh/refresh-policy.js';
 import { entryValue, type EncodedEntry } from '../serialization/envelope.codec.js';
+import type { CacheEvents } from '../events/cache.events.js';
 import type { CacheStats } from '../stats/cache-stats.js';
-import type { CacheEntry } from '../stores/cache-entry.interface.js';
+import type { CacheEntry, CacheLayer } from '../stores/cache-entry.interface.js';
 import type { MemoryStore } from '../stores/memory.store.js';
 import type { EntryPlan, TieredStore } from '../stores/tiered.store.js';
 import type { EntryDefaults, ReadSource } from './read-source.interface.js';
@@ -25,6 +26,7 @@ export interface CacheEngineParts {
   refreshAhead: RefreshAhead;
   pending: PendingInvalidations;
   stats: CacheStats;
+  events: CacheEvents;
 }
 
 /**
@@ -36,6 +38,7 @@ export class CacheEngine {
   /** The module's default ttl and grace, in milliseconds. */
   readonly defaults: EntryDefaults;
   readonly stats: CacheStats;
+  readonly events: CacheEvents;
   private readonly l1: MemoryStore | undefined;
   private readonly tiered: TieredStore;
   private readonly loads: InFlightLoads;
@@ -49,6 +52,7 @@ export class CacheEngine {
     this.namespace = parts.namespace;
     this.defaults = parts.defaults;
     this.stats = parts.stats;
+    this.events = parts.events;
     this.l1 = parts.tiered.l1;
     this.tiered = parts.tiered;
     this.loads = parts.loads;
@@ -69,18 +73,18 @@ export class CacheEngine {
    * NOTE: the call comes as two arguments (`subject`, `input`) rather than one object, so a hit allocates nothing.
    */
   read<T, Subject, Input>(key: string, source: ReadSource<T, Subject, Input>, subject: Subject, input: Input): Promise<T> {
-    const refreshing = this.refreshScope.isActive;
+    const refreshing = this.refreshScope.isActive || source.forceFresh?.(subject, input) === true;
     const l1 = refreshing || !source.l1 ? undefined : this.l1;
     const fresh = l1?.peekFresh<T>(key);
     if (fresh === undefined) return this.readMiss(key, source, subject, input, l1, refreshing);
-    this.stats.hits.l1 += 1;
+    this.hit(key, 'l1');
     this.refreshIfDue(key, fresh, source, subject, input);
     return Promise.resolve(fresh.value);
   }
 
   // NOTE: apart from the hit, so that the hit path stays small enough for V8 to inline it whole.
   private readMiss<T, Subject, Input>(key: string, source: ReadSource<T, Subject, Input>, subject: Subject, input: Input, l1: MemoryStore | undefined, refreshing: boolean): Promise<T> {
-    if (l1 !== undefined) this.stats.misses.l1 += 1;
+    if (l1 !== undefined) this.miss(key, 'l1');
     const invalid = invalidCacheKey(key);
     if (invalid) return Promise.reject(invalid);
     let plan: ReadThroughPlan;
@@ -114,11 +118,11 @@ export class CacheEngine {
     // lock; after the loader, the write.
     const found = refreshing ? undefined : await this.tiered.readL2(key, budget, plan.tags);
     if (found !== undefined && found.freshUntil > Date.now()) {
-      this.stats.hits.l2 += 1;
+      this.hit(key, 'l2');
       this.refreshIfDue(key, found, source, subject, input);
       return this.tiered.promote<T>(key, found, position, plan.l1);
     }
-    if (!refreshing && this.tiered.l2) this.stats.misses.l2 += 1;
+    if (!refreshing && this.tiered.l2) this.miss(key, 'l2');
     const stale = newerStale(l1Stale, found);
     const readFreshL2 = (): Promise<{ value: T } | undefined> => this.tiered.readL2(key, budget).then((again) => this.freshFromL2<T>(key, again, position, plan.l1));
     return this.readThrough.load(key, source.loader(subject, input, this.defaults), plan, stale, { budget, position, refreshing, readFreshL2 });
@@ -135,7 +139,7 @@ export class CacheEngine {
   peekFresh<T>(key: string): CacheEntry<T> | undefined {
     if (this.l1 === undefined || this.refreshScope.isActive) return undefined;
     const entry = this.l1.peekFresh<T>(key);
-    if (entry !== undefined) this.stats.hits.l1 += 1;
+    if (entry !== undefined) this.hit(key, 'l1');
     return entry;
   }
 
@@ -144,10 +148,10 @@ export class CacheEngine {
     if (this.l1 !== undefined) {
       const entry = this.l1.peekFresh<T>(key);
       if (entry !== undefined) {
-        this.stats.hits.l1 += 1;
+        this.hit(key, 'l1');
         return Promise.resolve(entry.value);
       }
-      this.stats.misses.l1 += 1;
+      this.miss(key, 'l1');
     }
     if (!this.tiered.l2) return Promise.resolve(undefined);
     const invalid = invalidCacheKey(key);
@@ -174,6 +178,7 @@ export class CacheEngine {
     });
     this.stats.hits.l1 += keys.length - missing.length;
     if (this.l1) this.stats.misses.l1 += missing.length;
+    if (this.l1 && (this.events.listening.hit || this.events.listening.miss)) this.reportL1(keys, missing);
     if (missing.length === 0 || !this.tiered.l2) return values;
     const position = this.tiered.position;
     const found = await this.tiered.readManyL2(missing.map((index) => keys[index]));
@@ -208,16 +213,28 @@ export class CacheEngine {
     await this.tiered.writeMany(items);
   }
 
-  /** Removes keys from L1 and L2 and tells other instances; never throws because Redis is down. */
-  async delete(keys: readonly string[]): Promise<void> {
-    keys.forEach(assertCacheKey);
-    if (keys.length > 0) await this.tiered.invalidate({ keys: [...new Set(keys)] });
+  /** How long the cached value of `key` stays fresh, in milliseconds; `undefined` when none is fresh. */
+  async ttl(key: string): Promise<number | undefined> {
+    const entry = this.l1?.peekFresh(key);
+    if (entry !== undefined) return remainingFreshness(entry.freshUntil);
+    assertCacheKey(key);
+    const found = await this.tiered.readL2(key);
+    return found === undefined ? undefined : remainingFreshness(found.freshUntil);
   }
 
-  /** Every entry carrying one of `tags` is gone for every instance: one Redis command per tag. */
-  async invalidateTags(tags: readonly string[]): Promise<void> {
+  /**
+   * Removes keys from L1 and L2 and tells other instances; never throws because Redis is down. `soft`
+   * marks them stale instead: never fresh again, still the fallback of a failing load.
+   */
+  async delete(keys: readonly string[], soft = false): Promise<void> {
+    keys.forEach(assertCacheKey);
+    if (keys.length > 0) await this.tiered.invalidate({ keys: [...new Set(keys)], ...softFlag(soft) });
+  }
+
+  /** Every entry carrying one of `tags` is gone for every instance (stale with `soft`): one Redis command per tag. */
+  async invalidateTags(tags: readonly string[], soft = false): Promise<void> {
     assertCacheTags(tags);
-    if (tags.length > 0) await this.tiered.invalidate({ tags: [...new Set(tags)] });
+    if (tags.length > 0) await this.tiered.invalidate({ tags: [...new Set(tags)], ...softFlag(soft) });
   }
 
   /** Deletes this namespace's entries (SCAN + UNLINK in batches), never other namespaces. */
@@ -241,6 +258,25 @@ export class CacheEngine {
     this.tiered.l2?.stop();
   }
 
+  private hit(key: string, layer: CacheLayer): void {
+    this.stats.hits[layer] += 1;
+    if (this.events.listening.hit) this.events.emit('hit', { key, layer });
+  }
+
+  private miss(key: string, layer: CacheLayer): void {
+    this.stats.misses[layer] += 1;
+    if (this.events.listening.miss) this.events.emit('miss', { key, layer });
+  }
+
+  /** The L1 hit and miss events of a `getMany` (already counted). */
+  private reportL1(keys: readonly string[], missing: readonly number[]): void {
+    const missed = new Set(missing);
+    keys.forEach((key, index) => {
+      const event = missed.has(index) ? 'miss' : 'hit';
+      if (this.events.listening[event]) this.events.emit(event, { key, layer: 'l1' });
+    });
+  }
+
   private getFromL2<T>(key: string): Promise<{ value: T } | undefined> {
     if (!this.tiered.l2) return Promise.resolve(undefined);
     const position = this.tiered.position;
@@ -250,16 +286,25 @@ export class CacheEngine {
   /** Counts an L2 read as a hit (promoting the fresh value to L1) or a miss. */
   private acceptFromL2<T>(key: string, found: EncodedEntry | undefined, position: number): { value: T } | undefined {
     const fresh = this.freshFromL2<T>(key, found, position);
-    if (fresh === undefined) this.stats.misses.l2 += 1;
+    if (fresh === undefined) this.miss(key, 'l2');
     return fresh;
   }
 
   /** A fresh L2 entry's value, counted as a hit and copied into L1 (unless `useL1` is `false`). */
   private freshFromL2<T>(key: string, found: EncodedEntry | undefined, position: number, useL1?: boolean): { value: T } | undefined {
     if (found === undefined || found.freshUntil <= Date.now()) return undefined;
-    this.stats.hits.l2 += 1;
+    this.hit(key, 'l2');
     return { value: this.tiered.promote<T>(key, found, position, useL1) };
   }
+}
+
+function remainingFreshness(freshUntil: number): number | undefined {
+  const left = freshUntil - Date.now();
+  return left > 0 ? left : undefined;
+}
+
+function softFlag(soft: boolean): { soft?: true } {
+  return soft ? { soft } : {};
 }
 
 /** The newer of the L1 stale value and an L2 entry still within grace. */

@@ -16,6 +16,8 @@ export interface EntryDefaults {
 export interface ReadSource<T, Subject, Input> {
   /** `false` keeps this source's reads and writes out of L1. */
   readonly l1: boolean;
+  /** `true` when this call skips both tiers: the loader runs and rewrites the entry (`getOrSet`'s `forceFresh`). */
+  forceFresh?(subject: Subject, input: Input): boolean;
   /** When a fresh entry is reloaded in the background, if ever; may throw on an invalid option. */
   refreshAt(subject: Subject, input: Input): RefreshAt | undefined;
   loader(subject: Subject, input: Input, defaults: EntryDefaults): Loader<T>;

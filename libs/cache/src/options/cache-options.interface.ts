@@ -93,6 +93,17 @@ export interface CacheModuleOptions {
   defaultTtl?: Duration;
   /** Default stale window after ttl, for fail-safe and stale-while-revalidate. Default `0`. */
   grace?: Duration;
+  /**
+   * Random spread of every entry's ttl, as a fraction: `0.1` makes each ttl up to ±10 % longer or shorter,
+   * so keys written together do not all expire together. From 0 (default) to below 1.
+   */
+  jitter?: number;
+  /**
+   * After a loader fails within grace, how long the stale value is served without calling the loader
+   * again (per key and instance), so a failing database is not retried by every request. `0` retries at
+   * every call. Default `'1s'`.
+   */
+  failureThrottle?: Duration;
   /** In-process tier, or `false` to disable it. */
   l1?: L1Options | false;
   /** Redis tier, or `false` to disable it. */

@@ -26,7 +26,7 @@ export const MAX_L1_ENTRIES = 10_000_000;
 const MAX_COUNT = 1_000_000;
 
 const ALLOWED_KEYS = {
-  root: ['namespace', 'defaultTtl', 'grace', 'l1', 'l2', 'bus', 'writeBehind', 'changeFeed', 'isGlobal', 'name'],
+  root: ['namespace', 'defaultTtl', 'grace', 'jitter', 'failureThrottle', 'l1', 'l2', 'bus', 'writeBehind', 'changeFeed', 'isGlobal', 'name'],
   l1: ['max', 'maxBytes', 'ttl'],
   l2: ['redis', 'commandTimeout', 'breakerThreshold', 'breakerCooldown', 'lockWait'],
   bus: ['redis', 'maxStaleness'],
@@ -50,6 +50,8 @@ export function resolveCacheOptions(options: CacheModuleOptions): ResolvedCacheO
     namespace: options.namespace,
     defaultTtl: positiveDuration(options.defaultTtl ?? '5m', 'defaultTtl'),
     grace: parseDuration(options.grace ?? 0, 'grace'),
+    jitter: resolveJitter(options.jitter ?? 0, 'jitter'),
+    failureThrottle: parseDuration(options.failureThrottle ?? '1s', 'failureThrottle'),
     l1: resolveL1(options.l1),
     l2,
     bus: l2 ? resolveBus(options.bus) : false,
@@ -152,6 +154,12 @@ function isRedisUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Checks a ttl jitter (module or per call): a fraction from 0 to below 1. */
+export function resolveJitter(value: unknown, option: string): number {
+  if (typeof value === 'number' && value >= 0 && value < 1) return value;
+  throw new InvalidCacheOptionError(option, `${shown(value)} must be a number from 0 to below 1 (0.1 = up to ±10 %)`);
 }
 
 function positiveDuration(value: unknown, option: string): number {

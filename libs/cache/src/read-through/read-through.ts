@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import type { CacheEvents } from '../events/cache.events.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { RedisBudget } from '../stores/redis-budget.js';
 import type { EntryPlan, TieredStore } from '../stores/tiered.store.js';
@@ -7,6 +8,7 @@ import type { RefreshAt } from '../refresh/refresh-policy.js';
 import type { LoadAttempt, LoadRunner } from './load-runner.js';
 import type { LoaderContext } from './loader-context.js';
 import { CacheLoadTimeoutError, OperationTimeoutError } from '../cache.errors.js';
+import { FailureThrottle } from './failure-throttle.js';
 
 /** A loader for `getOrSet`. */
 export type Loader<T> = (context: LoaderContext<T>) => Promise<T> | T;
@@ -21,6 +23,8 @@ export interface ReadThroughPlan extends EntryPlan {
   shouldCache: ((value: unknown) => boolean) | undefined;
   /** Refresh a fresh entry in the background once it is this far into its ttl. */
   refreshAt?: RefreshAt;
+  /** After a failed load within grace, how long the stale value is served without loading; default the module's. */
+  failureThrottle?: number;
 }
 
 /** Settings of the cross-instance lock, in milliseconds. */
@@ -59,16 +63,25 @@ export const DEFAULT_HARD_TIMEOUT = 60_000;
  * while the others wait for its result. Past ttl within grace, a failing or slow loader yields the stale value.
  */
 export class ReadThrough {
+  private readonly throttle = new FailureThrottle();
+
   constructor(
     private readonly tiered: TieredStore,
     private readonly stats: CacheStats,
     private readonly logger: Logger,
     private readonly lock: LockSettings,
     private readonly runner: LoadRunner,
+    private readonly events: CacheEvents,
+    /** The module's `failureThrottle`, in milliseconds. */
+    private readonly failureThrottle: number,
   ) {}
 
-  /** Runs `loader` under `key`'s lock, or waits for the instance holding it; `stale` is the fallback. */
+  /**
+   * Runs `loader` under `key`'s lock, or waits for the instance holding it; `stale` is the fallback, served
+   * without loading while the failure throttle holds.
+   */
   async load<T>(key: string, loader: Loader<T>, plan: ReadThroughPlan, stale: StaleValue<T> | undefined, context: LoadContext<T>): Promise<T> {
+    if (stale && this.throttle.holds(key, stale.createdAt)) return this.serveStale(key, stale, 'failure throttle', false);
     const { budget, position, refreshing } = context;
     // NOTE: a refresh replaces whatever load is running: its result is newer.
     const [tags, claim] = await Promise.all([
@@ -96,6 +109,7 @@ export class ReadThrough {
     } catch (error: unknown) {
       if (!(error instanceof OperationTimeoutError)) {
         if (!stale) throw error;
+        this.throttle.start(key, plan.failureThrottle ?? this.failureThrottle, stale.createdAt);
         return this.serveStale(key, stale, `the loader failed: ${describe(error)}`);
       }
       // NOTE: the late load goes on and still lands in the cache (through its lock); only its failure is left to report.
@@ -107,9 +121,11 @@ export class ReadThrough {
     }
   }
 
-  private serveStale<T>(key: string, stale: StaleValue<T>, reason: string): T {
+  // NOTE: not logged while the failure throttle holds: the failure that started it was, once.
+  private serveStale<T>(key: string, stale: StaleValue<T>, reason: string, log = true): T {
     this.stats.staleHits += 1;
-    this.logger.warn(`Serving stale '${key}': ${reason}`);
+    if (log) this.logger.warn(`Serving stale '${key}': ${reason}`);
+    if (this.events.listening.stale) this.events.emit('stale', { key, reason });
     return stale.value;
   }
 

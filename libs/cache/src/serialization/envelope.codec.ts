@@ -18,6 +18,9 @@ const MARKER = 0xc1;
 const HEADER_BYTES = 1 + 8 * 4 + 4;
 const TAG_LENGTH_OFFSET = 33;
 
+/** Where an envelope keeps its times (byte offsets of big-endian doubles), for scripts that rewrite them in Redis. */
+export const ENVELOPE_LAYOUT = { marker: MARKER, headerBytes: HEADER_BYTES, createdAt: 1, freshUntil: 9 } as const;
+
 /** Encodes an entry for L2 around already-encoded value bytes. */
 export function encodeEnvelope(entry: EncodedEntry): Buffer {
   const tags = entry.tags === undefined ? undefined : serialize('envelope', entry.tags);

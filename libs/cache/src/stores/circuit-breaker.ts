@@ -51,6 +51,11 @@ export class CircuitBreaker {
     return this.openUntil > Date.now() || this.probing;
   }
 
+  /** Whether the circuit is open: from the moment it opens until a call succeeds again (probes included). */
+  get isTripped(): boolean {
+    return this.openUntil !== 0;
+  }
+
   /** The deadline of a call starting now. */
   deadline(): number {
     return Date.now() + this.timeout;

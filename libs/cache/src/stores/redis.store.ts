@@ -7,11 +7,14 @@ import type { CacheEntry, CacheStore } from './cache-entry.interface.js';
 import { type CircuitBreaker } from './circuit-breaker.js';
 import { runBatch, runPerSlot, type KeyedCommand } from './redis-batch.js';
 import {
+  EXPIRE_ENTRY,
   EXTEND_LOCK,
   EXTEND_OR_RELEASE_LOCKS,
   INVALIDATE_TAG,
   READ_TAG_VERSION,
   RELEASE_LOCK,
+  SOFT_INVALIDATE_TAG,
+  SOFT_VERSION_STEP,
   TAKE_LOCK,
   TAKE_LOCKS,
   WRITE_ENTRY,
@@ -45,6 +48,7 @@ export type SharedTier = Pick<
   | 'releaseLock'
   | 'extendOrReleaseLocks'
   | 'delete'
+  | 'expire'
   | 'clear'
   | 'stop'
 >;
@@ -86,6 +90,7 @@ export class RedisStore implements CacheStore {
     }
     redis.on('ready', this.onReady);
     if (redis.status === 'ready') void this.syncClock();
+    stats.l2BreakerOpen = () => breaker.isTripped;
   }
 
   /** Stops background timers and listeners (module shutdown); the connection is closed by its owner. */
@@ -235,10 +240,14 @@ export class RedisStore implements CacheStore {
     return versions;
   }
 
-  /** Bumps each tag's version: one command per tag, whatever the number of tagged entries. */
-  async invalidateTags(tags: readonly string[], deadline = this.breaker.deadline()): Promise<void> {
+  /**
+   * Bumps each tag's version: one command per tag, whatever the number of tagged entries. A `soft` bump
+   * leaves the tagged entries readable as stale values (never fresh).
+   */
+  async invalidateTags(tags: readonly string[], soft = false, deadline = this.breaker.deadline()): Promise<void> {
+    const script = soft ? SOFT_INVALIDATE_TAG : INVALIDATE_TAG;
     await this.breaker.run(
-      () => Promise.all(tags.map((tag) => INVALIDATE_TAG.run(this.redis, [this.layout.tag(tag)], [randomVersion(), this.newTagTtl]))),
+      () => Promise.all(tags.map((tag) => script.run(this.redis, [this.layout.tag(tag)], [randomVersion(), this.newTagTtl]))),
       this.breaker.forBatch(deadline, tags.length),
     );
   }
@@ -288,6 +297,18 @@ export class RedisStore implements CacheStore {
   async delete(keys: readonly string[], deadline = this.breaker.deadline()): Promise<void> {
     const commands = keys.map((key): KeyedCommand => ['del', this.layout.entry(key), this.layout.lock(key)]);
     await this.breaker.run(() => runBatch(this.redis, commands), this.breaker.forBatch(deadline, keys.length));
+  }
+
+  /**
+   * Soft delete: the entries stop being fresh now but stay readable as stale values until they expire;
+   * their load locks are removed, so a load in flight cannot write a fresh result over them.
+   */
+  async expire(keys: readonly string[], deadline = this.breaker.deadline()): Promise<void> {
+    const now = Date.now();
+    await this.breaker.run(
+      () => Promise.all(keys.map((key) => EXPIRE_ENTRY.run(this.redis, [this.layout.entry(key), this.layout.lock(key)], [now]))),
+      this.breaker.forBatch(deadline, keys.length),
+    );
   }
 
   /**
@@ -353,15 +374,15 @@ export class RedisStore implements CacheStore {
     const recorded = entry?.tags;
     if (recorded === undefined) return entry;
     const unknown = Object.keys(recorded).filter((tag) => !(tag in known));
-    if (unknown.length === 0) return matchesVersions(recorded, known) ? entry : undefined;
-    return this.readTagVersions(unknown, deadline).then((versions) => (matchesVersions(recorded, { ...known, ...versions }) ? entry : undefined));
+    if (unknown.length === 0) return checkVersions(entry!, known);
+    return this.readTagVersions(unknown, deadline).then((versions) => checkVersions(entry!, { ...known, ...versions }));
   }
 
   private async validateMany(entries: (EncodedEntry | undefined)[], deadline: number, known: Readonly<Record<string, number>>): Promise<(EncodedEntry | undefined)[]> {
     const unknown = new Set<string>();
     for (const entry of entries) for (const tag of Object.keys(entry?.tags ?? {})) if (!(tag in known)) unknown.add(tag);
     const versions = unknown.size === 0 ? known : { ...known, ...(await this.readTagVersions([...unknown], deadline)) };
-    return entries.map((entry) => (entry?.tags && !matchesVersions(entry.tags, versions) ? undefined : entry));
+    return entries.map((entry) => (entry?.tags ? checkVersions(entry, versions) : entry));
   }
 }
 
@@ -385,9 +406,22 @@ function physicalTtl(entry: EncodedEntry): number {
   return Math.max(1, Math.ceil(entry.staleUntil - Date.now()));
 }
 
-function matchesVersions(recorded: Readonly<Record<string, number>>, current: Record<string, number>): boolean {
-  for (const tag in recorded) if (current[tag] !== recorded[tag]) return false;
-  return true;
+/**
+ * The entry as its tags' `current` versions leave it: unchanged, stale (only soft invalidations since it
+ * was written: its freshness ends now), or `undefined` (invalidated).
+ */
+function checkVersions<E extends EncodedEntry>(entry: E, current: Readonly<Record<string, number>>): E | undefined {
+  let soft = false;
+  for (const tag in entry.tags) {
+    const recorded = entry.tags[tag];
+    const now = current[tag];
+    if (now === recorded) continue;
+    if (!(now > recorded) || (now - recorded) % SOFT_VERSION_STEP !== 0) return undefined;
+    soft = true;
+  }
+  if (!soft) return entry;
+  const end = Math.min(entry.freshUntil, Date.now());
+  return { ...entry, createdAt: Math.min(entry.createdAt, end), freshUntil: end };
 }
 
 function decodeValue<T>(entry: EncodedEntry): CacheEntry<T> {

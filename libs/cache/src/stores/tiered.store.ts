@@ -1,9 +1,11 @@
+import type { CacheEvents } from '../events/cache.events.js';
 import type { InvalidationMessage, InvalidationPublisher } from '../invalidation/invalidation-message.js';
 import type { PendingInvalidations } from '../invalidation/pending-invalidations.js';
 import type { InvalidationLog } from '../invalidation/invalidation-log.js';
 import { entryValue, type EncodedEntry } from '../serialization/envelope.codec.js';
 import { serialize } from '../serialization/value.serializer.js';
 import type { CacheStats, TimedOperation } from '../stats/cache-stats.js';
+import { MAX_DURATION } from '../options/duration.parser.js';
 import type { CacheEntry } from './cache-entry.interface.js';
 import { mayHaveApplied } from './circuit-breaker.js';
 import type { MemoryStore } from './memory.store.js';
@@ -18,6 +20,8 @@ export interface EntryPlan {
   tags: readonly string[];
   /** `false` keeps the entry out of L1. */
   l1?: boolean;
+  /** Random spread of `ttl` (0.1 = up to ±10 %); default the module's `jitter`. */
+  jitter?: number;
   /** How long the loader took, in milliseconds, when the value comes from one. */
   loadDuration?: number;
 }
@@ -60,6 +64,9 @@ export class TieredStore {
     private readonly publisher: InvalidationPublisher,
     private readonly stats: CacheStats,
     private readonly commandTimeout: number,
+    private readonly events: CacheEvents,
+    /** The module's `jitter`, for plans that do not set their own. */
+    private readonly jitter = 0,
   ) {}
 
   /** The invalidation log's position, to pass to {@link promote} after an L2 read. */
@@ -152,7 +159,7 @@ export class TieredStore {
       this.releaseLock(key, mode.token);
       return this.readOnlyCopy(value, bytes);
     }
-    const timing = entryTiming(plan);
+    const timing = entryTiming(plan, this.jitter);
     this.invalidations.recordKeys([key]);
     const sent = this.invalidations.position;
     if (this.l2 && !tags.l2 && mode.kind === 'load') this.releaseLock(key, mode.token);
@@ -163,6 +170,8 @@ export class TieredStore {
       if (outcome === 'unknown') return this.forgetUnknownWrite(key, value, bytes);
       if (outcome === 'written' && (mode.kind === 'put' || mode.publish)) this.publisher.publish({ keys: [key] });
     }
+    // NOTE: an entry kept out of L1 supersedes the copy L1 may hold, which must not be served any more.
+    if (plan.l1 === false) this.l1?.deleteNow([key]);
     if (!this.l1 || plan.l1 === false || !this.invalidations.unchangedSince(sent, key, plan.tags)) return this.readOnlyCopy(value, bytes);
     return this.l1.store<T>(key, { ...timing, value: undefined, ...withTags(pick(tags.l1, plan.tags)) }, bytes);
   }
@@ -173,7 +182,7 @@ export class TieredStore {
     const lifetime = Math.max(0, ...items.map(({ plan }) => plan.ttl + plan.grace));
     const budget = this.budget();
     const snapshot = await this.snapshotTags(allTags, lifetime, budget);
-    const encoded = items.map(({ key, value, plan }) => ({ key, bytes: serialize(key, value), timing: entryTiming(plan), tags: plan.tags }));
+    const encoded = items.map(({ key, value, plan }) => ({ key, bytes: serialize(key, value), timing: entryTiming(plan, this.jitter), tags: plan.tags, l1: plan.l1 }));
     const keys = encoded.map(({ key }) => key);
     this.invalidations.recordKeys(keys);
     const sent = this.invalidations.position;
@@ -183,8 +192,9 @@ export class TieredStore {
       const outcome = await this.attempt('set', (deadline) => this.l2!.write(entries, deadline), budget);
       if (outcome !== 'failed') this.publisher.publish({ keys });
     }
-    for (const { key, bytes, timing, tags } of encoded) {
-      if (!this.invalidations.unchangedSince(sent, key, tags)) continue;
+    for (const { key, bytes, timing, tags, l1 } of encoded) {
+      if (l1 === false) this.l1?.deleteNow([key]);
+      if (l1 === false || !this.invalidations.unchangedSince(sent, key, tags)) continue;
       this.l1?.store(key, { ...timing, value: undefined, ...withTags(pick(snapshot.l1, tags)) }, bytes);
     }
   }
@@ -195,7 +205,7 @@ export class TieredStore {
    * on was invalidated since `tags` was taken); returns the values callers get, in order.
    */
   async writeLoadedMany(items: readonly LoadedItem[], tags: TagSnapshot, token: string, publish: boolean, budget: RedisBudget): Promise<unknown[]> {
-    const encoded = items.map((item) => ({ ...item, bytes: serialize(item.key, item.value), timing: entryTiming(item.plan) }));
+    const encoded = items.map((item) => ({ ...item, bytes: serialize(item.key, item.value), timing: entryTiming(item.plan, this.jitter) }));
     const results = encoded.map(({ value, bytes }) => this.readOnlyCopy(value, bytes));
     const fresh = encoded.flatMap((item, index) => (this.invalidations.unchangedSince(tags.position, item.key, item.plan.tags) ? [{ ...item, index }] : []));
     const unwritten = new Set(encoded.map(({ key }) => key));
@@ -234,14 +244,15 @@ export class TieredStore {
     if (message.clear) this.clearsInFlight += 1;
     try {
       const applied = await this.guard(operation, () => this.applyToRedis(message));
-      if (applied === undefined) this.pending.add(message);
+      // NOTE: retried as a hard invalidation: coarser (no stale fallback), never lost.
+      if (applied === undefined) this.pending.add({ ...message, soft: false });
     } finally {
       if (message.clear) this.clearsInFlight -= 1;
     }
   }
 
-  /** Drops local copies; also used for messages from other instances. */
-  invalidateLocally(message: InvalidationMessage): void {
+  /** Drops local copies (marks them stale when soft); also used for messages from other instances (`remote`). */
+  invalidateLocally(message: InvalidationMessage, remote = false): void {
     if (message.clear) {
       this.invalidations.recordClear();
       this.l1?.clearNow();
@@ -249,22 +260,27 @@ export class TieredStore {
     }
     if (message.keys?.length) {
       this.invalidations.recordKeys(message.keys);
-      this.l1?.deleteNow(message.keys);
+      if (message.soft) this.l1?.softenNow(message.keys);
+      else this.l1?.deleteNow(message.keys);
       this.stats.invalidations.delete += message.keys.length;
     }
     if (message.tags?.length) {
-      this.invalidations.recordTags(message.tags);
+      this.invalidations.recordTags(message.tags, message.soft);
       this.stats.invalidations.tag += message.tags.length;
     }
     this.onLocalInvalidation(message);
+    if (this.events.listening.invalidated) {
+      const { keys = [], tags = [], clear = false, soft = false } = message;
+      this.events.emit('invalidated', { keys, tags, clear, soft, remote });
+    }
   }
 
   /** Redis side of an invalidation, then the message to other instances; throws on Redis trouble. */
   async applyToRedis(message: InvalidationMessage): Promise<true> {
     const l2 = this.l2!;
     if (message.clear) await l2.clear();
-    if (message.keys?.length) await l2.delete(message.keys);
-    if (message.tags?.length) await l2.invalidateTags(message.tags);
+    if (message.keys?.length) await (message.soft ? l2.expire(message.keys) : l2.delete(message.keys));
+    if (message.tags?.length) await l2.invalidateTags(message.tags, message.soft);
     this.publisher.publish(message);
     return true;
   }
@@ -343,10 +359,16 @@ export class TieredStore {
   }
 }
 
-function entryTiming(plan: EntryPlan): Omit<CacheEntry, 'value'> {
+function entryTiming(plan: EntryPlan, defaultJitter: number): Omit<CacheEntry, 'value'> {
   const createdAt = Date.now();
-  const freshUntil = createdAt + plan.ttl;
+  const freshUntil = createdAt + jittered(plan.ttl, plan.jitter ?? defaultJitter);
   return { createdAt, freshUntil, staleUntil: freshUntil + plan.grace, loadDuration: plan.loadDuration ?? 0 };
+}
+
+/** `ttl` moved by a random fraction of itself within ±`jitter`, in whole milliseconds. */
+function jittered(ttl: number, jitter: number): number {
+  if (jitter === 0) return ttl;
+  return Math.min(MAX_DURATION, Math.round(ttl * (1 + (Math.random() * 2 - 1) * jitter)));
 }
 
 function withTags(tags: Record<string, number>): { tags?: Record<string, number> } {
