@@ -1,4 +1,7 @@
+import { Redis } from 'ioredis';
 import { startCacheApp, type CacheApp } from './support/cache-app.factory.js';
+import { startRedisServer } from './support/redis-server.js';
+import { startTcpProxy } from './support/tcp-proxy.js';
 import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
 
 function slowLoader<T>(value: T, milliseconds: number, calls: { count: number }): () => Promise<T> {
@@ -44,6 +47,60 @@ describe('stampede protection', () => {
 
     expect(calls.count).toBe(1);
     expect(new Set(results)).toEqual(new Set(['loaded']));
+  });
+
+  it.each([
+    ['runs the loader once', false, 'the other'],
+    ['loads again (its tag invalidated since)', true, 'the reader'],
+  ])('%s when another instance loads the key between this one\'s read and its lock request', async (_title, invalidated, loadedBy) => {
+    const namespace = uniqueNamespace();
+    const proxy = await startTcpProxy(Number(new URL(redisUrl()).port));
+    try {
+      const reader = await startCacheApp({ namespace, l2: { redis: proxy.url, commandTimeout: '5s' } });
+      const other = await startCacheApp({ namespace, l2: { redis: redisUrl(), commandTimeout: '5s' } });
+      apps.push(reader, other);
+      const loads: string[] = [];
+      const loader = (instance: string) => async (): Promise<string> => {
+        loads.push(instance);
+        return `loaded by ${instance}`;
+      };
+      // NOTE: the reader's GETs run in Redis (a miss) but their replies are held: the window before its lock request.
+      proxy.holdReplies();
+      const reading = reader.cache.getOrSet('k', loader('the reader'), { tags: ['t'] });
+      await waitFor(() => proxy.held > 0);
+      expect(await other.cache.getOrSet('k', loader('the other'), { tags: ['t'] })).toBe('loaded by the other');
+      if (invalidated) await other.cache.invalidateTags('t');
+      proxy.heal();
+
+      expect(await reading).toBe(`loaded by ${loadedBy}`);
+      expect(loads).toEqual(invalidated ? ['the other', 'the reader'] : ['the other']);
+      expect(reader.cache.stats.hits.l2).toBe(invalidated ? 0 : 1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('spends three round trips on a cold miss: the read, the lock request (which reads back), the write', async () => {
+    const server = await startRedisServer();
+    const direct = new Redis(server.url);
+    try {
+      const app = await startCacheApp({ namespace: uniqueNamespace(), l2: { redis: server.url } });
+      apps.push(app);
+      await direct.config('RESETSTAT');
+
+      expect(await app.cache.getOrSet('cold', async () => 'loaded')).toBe('loaded');
+
+      const stats = await direct.info('commandstats');
+      const calls = (command: string): number => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+      // NOTE: commands run by a script count too: the lock script's read-back and the write script's lock check
+      // are GETs; the read itself may go out as an MGET (reads of one tick are batched).
+      expect(calls('evalsha') + calls('eval')).toBe(2);
+      expect(calls('get') + calls('mget')).toBe(3);
+    } finally {
+      await Promise.all(apps.splice(0).map((app) => app.close()));
+      direct.disconnect();
+      await server.stop();
+    }
   });
 
   it('lets a waiter load itself when the lock holder never finishes (bounded wait)', async () => {

@@ -10,6 +10,8 @@ export { Body, Controller, Delete, Get, Inject, Injectable, Module, Param, Parse
 export { ConfigModule, ConfigService } from '@nestjs/config';
 export { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 export { PrometheusModule } from '@willsoto/nestjs-prometheus';
+export { Reflector } from '@nestjs/core';
+export { Registry } from 'prom-client';
 
 export interface Product {
   id: number;

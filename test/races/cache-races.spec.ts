@@ -230,4 +230,67 @@ describe('races above the store (controllable L2)', () => {
     expect(await reading).toEqual(['written meanwhile', 'loaded']);
     expect(loads).toEqual([['other']]);
   });
+  it('a miss reads back the value another instance loaded between its read and its lock request instead of loading it', async () => {
+    const l2 = new ControllableL2();
+    const { cache: other } = cacheOver(l2);
+    const { cache } = cacheOver(l2);
+    const loads: string[] = [];
+    const gate = l2.pauseNext('read');
+    const reading = cache.getOrSet('k', () => {
+      loads.push('this instance');
+      return 'loaded here';
+    });
+    await gate.reached;
+
+    expect(await other.getOrSet('k', () => 'loaded by the other instance')).toBe('loaded by the other instance');
+    expect(l2.locks.has('k')).toBe(false);
+    gate.release();
+
+    expect(await reading).toBe('loaded by the other instance');
+    expect(loads).toEqual([]);
+    expect(cache.stats.hits.l2).toBe(1);
+    const sent = l2.calls.length;
+    expect(await cache.getOrSet('k', () => 'loaded again')).toBe('loaded by the other instance');
+    expect(l2.calls.length).toBe(sent);
+  });
+
+  it('a miss that found a stale value reads back the value another instance reloaded before its lock request', async () => {
+    const l2 = new ControllableL2();
+    const { cache: other } = cacheOver(l2, { l1: false });
+    const { cache } = cacheOver(l2, { l1: false });
+    await other.set('k', 'old', { ttl: '20ms', grace: '1m' });
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    let loads = 0;
+    const gate = l2.pauseNext('read');
+    const reading = cache.getOrSet(
+      'k',
+      () => {
+        loads += 1;
+        return 'loaded here';
+      },
+      { ttl: '1m' },
+    );
+    await gate.reached;
+
+    expect(await other.getOrSet('k', () => 'reloaded by the other instance', { ttl: '1m' })).toBe('reloaded by the other instance');
+    gate.release();
+
+    expect(await reading).toBe('reloaded by the other instance');
+    expect(loads).toBe(0);
+  });
+
+  it('a value read back by the lock request is not served when one of its tags was invalidated since it was written', async () => {
+    const l2 = new ControllableL2();
+    const { cache: other } = cacheOver(l2);
+    const { cache } = cacheOver(l2);
+    const gate = l2.pauseNext('read');
+    const reading = cache.getOrSet('k', () => 'loaded here', { tags: ['t'] });
+    await gate.reached;
+
+    await other.getOrSet('k', () => 'loaded by the other instance', { tags: ['t'] });
+    await l2.invalidateTags(['t']);
+    gate.release();
+
+    expect(await reading).toBe('loaded here');
+  });
 });

@@ -96,8 +96,10 @@ export class ControllableL2 implements SharedTier {
     });
   }
 
-  async takeLock(key: string, token: string, _ttl: number, mode: LockMode): Promise<boolean> {
-    return this.call('takeLock', key, () => {
+  async takeLock(key: string, token: string, _ttl: number, mode: LockMode, readBack: boolean): Promise<LockReply> {
+    return this.call('takeLock', key, (): LockReply => {
+      const written = mode === 'nx' && readBack ? this.entries.get(key) : undefined;
+      if (written && written.freshUntil > Date.now()) return { entry: this.valid(written) };
       if (mode === 'nx' && this.locks.has(key)) return false;
       this.locks.set(key, token);
       return true;

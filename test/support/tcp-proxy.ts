@@ -12,6 +12,10 @@ export interface TcpProxy {
    * until {@link heal}, which delivers everything held, in order (as TCP retransmits after a network heals).
    */
   blackhole(): void;
+  /** Like {@link blackhole} for what Redis sends back only: commands still reach Redis and run. */
+  holdReplies(): void;
+  /** How many chunks {@link blackhole} or {@link holdReplies} hold. */
+  readonly held: number;
   heal(): void;
   close(): Promise<void>;
 }
@@ -22,14 +26,15 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
   const held: [Socket, Buffer][] = [];
   let isCut = false;
   let isHeld = false;
+  let repliesHeld = false;
   const track = (socket: Socket): void => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
   };
-  const forward = (from: Socket, to: Socket): void => {
+  const forward = (from: Socket, to: Socket, replies: boolean): void => {
     from.on('data', (chunk: Buffer) => {
-      if (isHeld) held.push([to, chunk]);
+      if (isHeld || (replies && repliesHeld)) held.push([to, chunk]);
       else if (!to.destroyed) to.write(chunk);
     });
   };
@@ -38,8 +43,8 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     if (isCut) return void client.destroy();
     const upstream = createConnection({ port: targetPort, host: '127.0.0.1' });
     track(upstream);
-    forward(client, upstream);
-    forward(upstream, client);
+    forward(client, upstream, false);
+    forward(upstream, client, true);
     client.once('close', () => upstream.destroy());
     upstream.once('close', () => client.destroy());
   });
@@ -52,6 +57,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     cut() {
       isCut = true;
       isHeld = false;
+      repliesHeld = false;
       held.length = 0;
       for (const socket of sockets) socket.destroy();
     },
@@ -61,8 +67,15 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     blackhole() {
       isHeld = true;
     },
+    holdReplies() {
+      repliesHeld = true;
+    },
+    get held() {
+      return held.length;
+    },
     heal() {
       isHeld = false;
+      repliesHeld = false;
       for (const [to, chunk] of held.splice(0)) if (!to.destroyed) to.write(chunk);
     },
     close() {

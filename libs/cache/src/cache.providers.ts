@@ -1,8 +1,11 @@
-import { Logger, type Provider } from '@nestjs/common';
+import { Logger, type InjectionToken, type Provider } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
-import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
-import { assertSingleCacheModule } from './cache-module.guard.js';
+import { CACHE_NAME, CACHE_OPTIONS, CACHE_SERVICE, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
+import { assertDistinctCaches, assertNameGivenUpFront } from './cache-module.guard.js';
+import { getCacheHealthToken, getCacheOptionsToken, getCacheToken } from './cache.tokens.js';
+import { CACHE_MANAGER } from './compat/cache-manager.token.js';
+import { DEFAULT_CACHE_NAME, decoratedCacheToken } from './options/cache-name.js';
 import { CacheLifecycle } from './cache.lifecycle.js';
 import { CacheService } from './cache.service.js';
 import { createCacheEngine } from './engine/cache-engine.factory.js';
@@ -29,17 +32,44 @@ import { MemoryStore } from './stores/memory.store.js';
 import { RedisKeyLayout } from './stores/redis-key.layout.js';
 import { RedisStore } from './stores/redis.store.js';
 
-/** Everything one `CacheModule` registers; the raw options come from `forRoot` or `forRootAsync`. */
-export const CACHE_PROVIDERS: Provider[] = [
+/** Everything one `CacheModule` named `name` registers; the raw options come from `forRoot` or `forRootAsync`. */
+export function cacheProviders(name: string): Provider[] {
+  return [{ provide: CACHE_NAME, useValue: name }, ...CACHE_PROVIDERS, ...aliases(name)];
+}
+
+/** What a `CacheModule` named `name` exports: the class tokens for the default cache, per-name tokens otherwise. */
+export function cacheExports(name: string): InjectionToken[] {
+  const named = [getCacheToken(name), getCacheOptionsToken(name), getCacheHealthToken(name), decoratedCacheToken(name)];
+  return name === DEFAULT_CACHE_NAME ? [...new Set([...DEFAULT_EXPORTS, ...named])] : named;
+}
+
+// NOTE: what serves one cache per application (write-behind queue, stores, stats, CACHE_MANAGER, and the HTTP
+// interceptor injecting `CacheService`) is the default cache's; a named cache is reached through its own tokens.
+const DEFAULT_EXPORTS: InjectionToken[] = [CacheService, CacheStats, CacheEvents, CacheHealthIndicator, WriteBehindQueue, CACHE_OPTIONS, L1_STORE, L2_STORE, CACHE_MANAGER];
+
+// NOTE: inside its module every part injects CACHE_SERVICE; the `CacheService` class token exists only in the
+// default cache's module, so `app.get(CacheService)` never finds a named cache.
+function aliases(name: string): Provider[] {
+  const providers: Provider[] = [
+    { provide: getCacheToken(name), useExisting: CACHE_SERVICE },
+    { provide: decoratedCacheToken(name), useExisting: CacheEngine },
+    { provide: getCacheHealthToken(name), useClass: CacheHealthIndicator },
+  ];
+  if (name !== DEFAULT_CACHE_NAME) providers.push({ provide: getCacheOptionsToken(name), useExisting: CACHE_OPTIONS });
+  return providers;
+}
+
+const CACHE_PROVIDERS: Provider[] = [
   {
     provide: CACHE_OPTIONS,
-    useFactory: async (options: CacheModuleOptions, modules: ModulesContainer) => {
-      assertSingleCacheModule(modules);
+    useFactory: async (options: CacheModuleOptions, name: string, modules: ModulesContainer) => {
       const resolved = resolveCacheOptions(options);
+      assertNameGivenUpFront(options, name);
+      assertDistinctCaches(modules, options, name);
       if (resolved.writeBehind) await loadOptionalPeer('bullmq', 'writeBehind');
       return resolved;
     },
-    inject: [RAW_CACHE_OPTIONS, ModulesContainer],
+    inject: [RAW_CACHE_OPTIONS, CACHE_NAME, ModulesContainer],
   },
   CacheStats,
   CacheEvents,
@@ -99,11 +129,10 @@ export const CACHE_PROVIDERS: Provider[] = [
     useFactory: createCacheEngine,
     inject: [CACHE_OPTIONS, L1_STORE, L2_STORE, INVALIDATION_BUS, InvalidationLog, PendingInvalidations, CacheStats, CacheEvents],
   },
-  CacheService,
+  { provide: CACHE_SERVICE, useClass: CacheService },
   CACHE_MANAGER_PROVIDER,
   CacheLifecycle,
   CacheDecoratorsExplorer,
-  CacheHealthIndicator,
   CacheWarmersRunner,
   WriteBehindQueue,
   ChangeFeedRunner,

@@ -1,7 +1,10 @@
 export { CacheModule } from './cache.module.js';
 export { CacheService, type GetOptions, type GetOrSetOptions, type SetManyItem, type SetOptions } from './cache.service.js';
 export type { InvalidateOptions } from './invalidation/invalidate-options.js';
-export { L1_STORE, L2_STORE } from './cache.constants.js';
+export { CACHE_OPTIONS, L1_STORE, L2_STORE } from './cache.constants.js';
+export { getCacheHealthToken, getCacheOptionsToken, getCacheToken } from './cache.tokens.js';
+export { DEFAULT_CACHE_NAME } from './options/cache-name.js';
+export { InjectCache } from './decorators/inject-cache.decorator.js';
 export {
   CacheDecoratorError,
   CacheLoadTimeoutError,
@@ -31,6 +34,7 @@ export type {
 export type {
   BusOptions,
   CacheModuleAsyncOptions,
+  CacheOptionsFactory,
   ChangeFeedOptions,
   CacheModuleOptions,
   L1Options,
@@ -38,8 +42,9 @@ export type {
   RedisConnectionOption,
   WriteBehindOptions,
 } from './options/cache-options.interface.js';
+export type { ResolvedCacheOptions } from './options/resolved-options.interface.js';
 export { CacheHealthIndicator, type CacheHealthOptions, type CacheHealthResult } from './health/cache-health.indicator.js';
-export { CacheMetricsModule } from './metrics/cache-metrics.module.js';
+export { CacheMetricsModule, type CacheMetricsOptions, type CacheMetricsRegistry } from './metrics/cache-metrics.module.js';
 export { CacheWarmer, type CacheWarmerOptions } from './warmers/cache-warmer.decorator.js';
 export type { Warmer } from './warmers/warmer.interface.js';
 export { WriteBehind, type WriteBehindDecoratorOptions } from './write-behind/write-behind.decorator.js';

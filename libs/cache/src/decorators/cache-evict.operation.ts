@@ -6,7 +6,7 @@ import { CompiledOperation } from './compiled-operation.js';
 import { DecoratorOptionsGuard } from './decorator-options.guard.js';
 import { CacheDecoratorError } from '../cache.errors.js';
 
-const ALLOWED_OPTIONS = ['key', 'keys', 'tags', 'all', 'beforeInvocation', 'soft'];
+const ALLOWED_OPTIONS = ['cache', 'key', 'keys', 'tags', 'all', 'beforeInvocation', 'soft'];
 
 interface CompiledCacheEvict {
   keys: (args: readonly unknown[]) => string[];

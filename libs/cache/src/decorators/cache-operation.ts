@@ -1,6 +1,9 @@
 import type { CacheEngine } from '../engine/cache.engine.js';
 import type { WriteBehindQueue } from '../write-behind/write-behind.queue.js';
 
+/** An instance of a decorated class: its caches, under the operations' `cacheProperty` (see `OperationSite`). */
+export type CacheHolder = Record<symbol, CacheEngine | undefined>;
+
 /** The decorated method, as an operation calls it. */
 export type OriginalMethod = (...args: unknown[]) => Promise<unknown>;
 
@@ -14,9 +17,11 @@ export interface CacheOperation {
   invoke(engine: CacheEngine, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown>;
   /** Called at init for each singleton instance declaring it (e.g. to register a write-behind writer). */
   bind?(instance: object, runtime: OperationRuntime): void;
+  /** Where it is declared, and which cache it goes through. */
+  readonly site: OperationSite;
 }
 
-/** What an application's explorer hands to {@link CacheOperation.bind}. */
+/** What the explorer of the operation's cache hands to {@link CacheOperation.bind}. */
 export interface OperationRuntime {
   engine: CacheEngine;
   writeBehind: WriteBehindQueue;
@@ -31,6 +36,10 @@ export interface OperationSite {
   parameterCount: number;
   /** The decorated method itself. */
   method: OriginalMethod;
+  /** The name of the cache it goes through (the decorator's `cache` option). */
+  cache: string;
+  /** The instance property Nest injects with that cache. */
+  cacheProperty: symbol;
 }
 
 /** Prototype → the operations declared on it. */

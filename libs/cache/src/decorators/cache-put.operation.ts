@@ -7,7 +7,7 @@ import { CompiledOperation } from './compiled-operation.js';
 import { DecoratorOptionsGuard } from './decorator-options.guard.js';
 import { CacheDecoratorError } from '../cache.errors.js';
 
-const ALLOWED_OPTIONS = ['key', 'ttl', 'grace', 'tags', 'unless'];
+const ALLOWED_OPTIONS = ['cache', 'key', 'ttl', 'grace', 'tags', 'unless'];
 
 interface CompiledCachePut {
   key: KeyBuilder;

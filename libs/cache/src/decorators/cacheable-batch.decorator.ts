@@ -10,5 +10,5 @@ import { cacheDecorator } from './cached-method.wrapper.js';
  * @example `@CacheableBatch({ key: 'product:{id}', ttl: '10m', tags: ['product:{id}'] })`
  */
 export function CacheableBatch<Args extends [readonly unknown[], ...unknown[]], Result>(options: CacheableBatchOptions<Args>): AsyncMethodDecorator<Args, Result> {
-  return cacheDecorator<Args, Result>((site) => new CacheableBatchOperation(site, options));
+  return cacheDecorator<Args, Result>(options, (site) => new CacheableBatchOperation(site, options));
 }

@@ -10,7 +10,7 @@ import { compileKey, decoratorDuration } from './compiled-keys.js';
 import { CompiledOperation } from './compiled-operation.js';
 import { DecoratorOptionsGuard } from './decorator-options.guard.js';
 
-const ALLOWED_OPTIONS = ['key', 'ttl', 'grace', 'timeout', 'hardTimeout', 'tags', 'l1', 'returns', 'coalesce', 'maxBatchSize'];
+const ALLOWED_OPTIONS = ['cache', 'key', 'ttl', 'grace', 'timeout', 'hardTimeout', 'tags', 'l1', 'returns', 'coalesce', 'maxBatchSize'];
 const ID_PLACEHOLDER = /\{id(?=[.}])/g;
 const ARGUMENT_ZERO = /\{0(?=[.}])/;
 

@@ -14,6 +14,8 @@ export type BatchKeyTemplate<Args extends unknown[] = never> = string | ((id: Ba
 
 /** Options of {@link CacheableBatch}, typed by the decorated method's arguments. */
 export interface CacheableBatchOptions<Args extends unknown[] = never> {
+  /** The cache it goes through: a name given to `CacheModule.forRoot({ name })`. Default: the default cache. */
+  cache?: string;
   /** Each id's key (required), e.g. `'product:{id}'`. */
   key: NoInfer<BatchKeyTemplate<Args>>;
   ttl?: Duration;

@@ -10,7 +10,7 @@ import { CacheDecoratorError } from '../cache.errors.js';
 
 const DEFAULT_NULL_TTL = 60_000;
 
-const ALLOWED_OPTIONS = ['key', 'ttl', 'grace', 'timeout', 'tags', 'condition', 'unless', 'cacheNull', 'l1', 'refreshAt'];
+const ALLOWED_OPTIONS = ['cache', 'key', 'ttl', 'grace', 'timeout', 'tags', 'condition', 'unless', 'cacheNull', 'l1', 'refreshAt'];
 
 type Predicate = (...args: unknown[]) => boolean;
 

@@ -124,9 +124,8 @@ export class CacheEngine {
           return this.loads.closeAfter(key, flight, this.loadAfterL2(key, source, subject, input, plan, l1Stale, found, budget, position, false));
         }
         this.loads.close(key, flight);
-        this.hit(key, 'l2');
         this.refreshIfDue(key, found, source, subject, input);
-        return this.tiered.promote<T>(key, found, position, plan.l1);
+        return this.hitInL2<T>(key, found, position, plan.l1);
       }),
     );
   }
@@ -146,7 +145,8 @@ export class CacheEngine {
     if (!refreshing && this.tiered.l2) this.miss(key, 'l2');
     const stale = newerStale(l1Stale, found);
     const readFreshL2 = (): Promise<{ value: T } | undefined> => this.tiered.readL2(key, budget).then((again) => this.freshFromL2<T>(key, again, position, plan.l1));
-    return this.readThrough.load(key, source.loader(subject, input, this.defaults), plan, stale, { budget, position, refreshing, readFreshL2 });
+    const serveFound = (entry: EncodedEntry): T => this.hitInL2<T>(key, entry, position, plan.l1);
+    return this.readThrough.load(key, source.loader(subject, input, this.defaults), plan, stale, { budget, position, refreshing, readFreshL2, serveFound });
   }
 
   /** The one place refresh ahead is decided: a fresh entry past its `refreshAt` point reloads in the background. */
@@ -314,8 +314,13 @@ export class CacheEngine {
   /** A fresh L2 entry's value, counted as a hit and copied into L1 (unless `useL1` is `false`). */
   private freshFromL2<T>(key: string, found: EncodedEntry | undefined, position: number, useL1?: boolean): { value: T } | undefined {
     if (found === undefined || found.freshUntil <= Date.now()) return undefined;
+    return { value: this.hitInL2<T>(key, found, position, useL1) };
+  }
+
+  /** A fresh L2 entry's value, counted as a hit and copied into L1 unless invalidated here since `position`. */
+  private hitInL2<T>(key: string, entry: EncodedEntry, position: number, useL1?: boolean): T {
     this.hit(key, 'l2');
-    return { value: this.tiered.promote<T>(key, found, position, useL1) };
+    return this.tiered.promote<T>(key, entry, position, useL1);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ModuleMetadata } from '@nestjs/common';
+import type { FactoryProvider, ModuleMetadata, Provider, Type } from '@nestjs/common';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import type { Duration } from './duration.parser.js';
 
@@ -82,6 +82,11 @@ export interface ChangeFeedOptions {
 
 /** Options of {@link CacheModule.forRoot}. */
 export interface CacheModuleOptions {
+  /**
+   * The cache's name, for several caches in one application: inject it with `@InjectCache(name)`, route
+   * decorators to it with `cache: name`. Default `'default'` (injected as `CacheService`).
+   */
+  name?: string;
   /** Prefix of every key this app writes; matches `[A-Za-z0-9_.-]+`. */
   namespace: string;
   /** Default freshness of an entry. Default `'5m'`. */
@@ -113,12 +118,28 @@ export interface CacheModuleOptions {
   isGlobal?: boolean;
 }
 
-/** Options of {@link CacheModule.forRootAsync}. */
+/** Builds a cache's options: the class given to `forRootAsync({ useClass })` or `useExisting`. */
+export interface CacheOptionsFactory {
+  createCacheOptions(): CacheModuleOptions | Promise<CacheModuleOptions>;
+}
+
+/**
+ * Options of {@link CacheModule.forRootAsync}: one of `useFactory` (with `inject`), `useClass` or
+ * `useExisting`; `name` and `isGlobal` are given here, as Nest needs them before any provider runs.
+ */
 export interface CacheModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  /** Providers to inject into `useFactory`. */
-  inject?: (string | symbol | Function)[];
-  /** Builds the options, possibly from configuration. */
-  useFactory: (...args: never[]) => CacheModuleOptions | Promise<CacheModuleOptions>;
+  /** The cache's name (see {@link CacheModuleOptions.name}). */
+  name?: string;
   /** Register the module globally. Default `false`. */
   isGlobal?: boolean;
+  /** Builds the options, possibly from configuration. */
+  useFactory?: (...args: never[]) => CacheModuleOptions | Promise<CacheModuleOptions>;
+  /** Providers to inject into `useFactory`. */
+  inject?: FactoryProvider['inject'];
+  /** A class the module instantiates, whose `createCacheOptions()` builds the options. */
+  useClass?: Type<CacheOptionsFactory>;
+  /** A provider visible to the module (e.g. from `imports`) whose `createCacheOptions()` builds the options. */
+  useExisting?: Type<CacheOptionsFactory>;
+  /** More providers for the module, e.g. those `useFactory` injects. */
+  extraProviders?: Provider[];
 }

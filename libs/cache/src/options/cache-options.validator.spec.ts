@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { globalFlag, resolveCacheOptions } from './cache-options.validator.js';
+import { cacheName, globalFlag, resolveCacheOptions } from './cache-options.validator.js';
 import { MAX_DURATION, parseDuration } from './duration.parser.js';
 import { InvalidCacheOptionError } from '../cache.errors.js';
 
@@ -42,6 +42,16 @@ describe('globalFlag', () => {
 
   it.each(['no', 'false', 1, 0])('rejects %p', (input) => {
     expect(() => globalFlag(input)).toThrow(/'isGlobal'.*true or false/);
+  });
+});
+
+describe('cacheName', () => {
+  it.each([[undefined, 'default'], ['catalog', 'catalog'], ['eu-1.v2_x', 'eu-1.v2_x']])('reads %p as %p', (input, expected) => {
+    expect(cacheName(input)).toBe(expected);
+  });
+
+  it.each(['', 'two words', 'a:b', 1, null])('rejects %p, naming the option', (input) => {
+    expect(() => cacheName(input, 'cache')).toThrow(/'cache'.*must match/);
   });
 });
 

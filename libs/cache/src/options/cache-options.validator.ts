@@ -9,9 +9,11 @@ import type {
   WriteBehindOptions,
 } from './cache-options.interface.js';
 import { parseDuration } from './duration.parser.js';
+import { DEFAULT_CACHE_NAME } from './cache-name.js';
 import type { ResolvedCacheOptions } from './resolved-options.interface.js';
 import { InvalidCacheOptionError } from '../cache.errors.js';
 
+/** Namespaces and cache names. */
 const NAMESPACE_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
 /**
@@ -24,7 +26,7 @@ export const MAX_L1_ENTRIES = 10_000_000;
 const MAX_COUNT = 1_000_000;
 
 const ALLOWED_KEYS = {
-  root: ['namespace', 'defaultTtl', 'grace', 'jitter', 'failureThrottle', 'l1', 'l2', 'bus', 'writeBehind', 'changeFeed', 'isGlobal'],
+  root: ['namespace', 'defaultTtl', 'grace', 'jitter', 'failureThrottle', 'l1', 'l2', 'bus', 'writeBehind', 'changeFeed', 'isGlobal', 'name'],
   l1: ['max', 'maxBytes', 'ttl'],
   l2: ['redis', 'commandTimeout', 'breakerThreshold', 'breakerCooldown', 'lockWait'],
   bus: ['redis', 'maxStaleness'],
@@ -177,6 +179,16 @@ function positiveInteger(value: unknown, option: string, max: number): number {
  */
 export function globalFlag(value: unknown): boolean {
   return booleanOption(value ?? false, 'isGlobal');
+}
+
+/**
+ * Checks a cache name (`forRoot`/`forRootAsync`'s `name`, a decorator's `cache`) where it is declared;
+ * `undefined` is the default cache.
+ */
+export function cacheName(value: unknown, option = 'name'): string {
+  if (value === undefined) return DEFAULT_CACHE_NAME;
+  if (typeof value === 'string' && NAMESPACE_PATTERN.test(value)) return value;
+  throw new InvalidCacheOptionError(option, `${shown(value)} must match [A-Za-z0-9_.-]+`);
 }
 
 function booleanOption(value: unknown, option: string): boolean {

@@ -1,4 +1,5 @@
 import type { CacheEvents } from '../events/cache.events.js';
+import type { EncodedEntry } from '../serialization/envelope.codec.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { RedisBudget } from '../stores/redis-budget.js';
 import type { LockMode } from '../stores/redis.store.js';
@@ -11,6 +12,8 @@ export interface LoadClaim {
   token: string;
   /** `true` when another instance holds the lock (mode `nx` only). */
   held: boolean;
+  /** A fresh entry written since the caller's read, returned instead of the lock (`readBack` only). */
+  found?: EncodedEntry;
 }
 
 /** One load: what to run, how to cache it, and the state read before it started. */
@@ -43,14 +46,19 @@ export class LoadRunner {
 
   /**
    * Claims `key`'s load lock with a new token. When Redis does not answer, the claim is not known to
-   * hold: the load goes on, and its write succeeds only if the lock request did land in time.
+   * hold: the load goes on, and its write succeeds only if the lock request did land in time. With
+   * `readBack` (after a read that found no fresh entry), a fresh entry written since is returned instead
+   * of the lock; one that is not valid on arrival is locked after all (a second request).
    */
-  async claim(key: string, mode: LockMode, budget: RedisBudget): Promise<LoadClaim> {
+  async claim(key: string, mode: LockMode, budget: RedisBudget, readBack = false): Promise<LoadClaim> {
     const token = `${this.lock.owner}:${++this.lockCounter}`;
-    const l2 = this.tiered.l2;
-    if (!l2) return { token, held: false };
-    const acquired = await this.tiered.guard('get', (deadline) => l2.takeLock(key, token, this.lock.ttl, mode, deadline), budget);
-    return { token, held: acquired === false };
+    if (!this.tiered.l2) return { token, held: false };
+    let reply = await this.tiered.takeLock(key, token, this.lock.ttl, mode, readBack, budget);
+    if (typeof reply === 'object') {
+      if (reply.entry !== undefined && reply.entry.freshUntil > Date.now()) return { token, held: false, found: reply.entry };
+      reply = await this.tiered.takeLock(key, token, this.lock.ttl, mode, false, budget);
+    }
+    return { token, held: reply === false };
   }
 
   /** Releases `key`'s load lock if `token` still holds it; never throws. */

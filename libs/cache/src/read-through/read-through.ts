@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { CacheEvents } from '../events/cache.events.js';
+import type { EncodedEntry } from '../serialization/envelope.codec.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { RedisBudget } from '../stores/redis-budget.js';
 import type { EntryPlan, TieredStore } from '../stores/tiered.store.js';
@@ -51,6 +52,8 @@ export interface LoadContext<T> {
   refreshing: boolean;
   /** Reads L2 again while another instance loads: its fresh value (counted as a hit, copied into L1) or `undefined`. */
   readFreshL2(): Promise<{ value: T } | undefined>;
+  /** The value of a fresh entry the lock request read back, counted as an L2 hit and copied into L1. */
+  serveFound(entry: EncodedEntry): T;
 }
 
 const FIRST_POLL_DELAY = 10;
@@ -86,8 +89,9 @@ export class ReadThrough {
     // NOTE: a refresh replaces whatever load is running: its result is newer.
     const [tags, claim] = await Promise.all([
       this.tiered.snapshotTags(plan.tags, plan.ttl + plan.grace, budget),
-      this.runner.claim(key, refreshing ? 'take' : 'nx', budget),
+      this.runner.claim(key, refreshing ? 'take' : 'nx', budget, !refreshing),
     ]);
+    if (claim.found) return context.serveFound(claim.found);
     const attempt = { key, loader, plan, staleValue: stale?.value, tags: { ...tags, position }, budget, publish: refreshing };
     if (!claim.held) return this.runLoader(key, stale, { ...attempt, token: claim.token });
     if (stale) return this.serveStale(key, stale, 'another instance is refreshing it');
@@ -133,13 +137,14 @@ export class ReadThrough {
    * Polls for the other instance's result until `lockWait`. Claims the lock when it is released without
    * one; otherwise returns a token that does not hold it.
    */
-  private async awaitOtherLoader<T>(key: string, { budget, readFreshL2 }: LoadContext<T>): Promise<{ found: { value: T } } | { token: string }> {
+  private async awaitOtherLoader<T>(key: string, { budget, readFreshL2, serveFound }: LoadContext<T>): Promise<{ found: { value: T } } | { token: string }> {
     const deadline = Date.now() + this.lock.wait;
     for (let pause = FIRST_POLL_DELAY; ; pause = Math.min(pause * 2, LONGEST_POLL_DELAY)) {
       await sleep(Math.max(0, Math.min(pause, deadline - Date.now())));
       const found = await readFreshL2();
       if (found !== undefined) return { found };
-      const claim = await this.runner.claim(key, 'nx', budget);
+      const claim = await this.runner.claim(key, 'nx', budget, true);
+      if (claim.found) return { found: { value: serveFound(claim.found) } };
       if (!claim.held || Date.now() >= deadline) return { token: claim.token };
     }
   }

@@ -53,7 +53,7 @@ export type SharedTier = Pick<
   | 'stop'
 >;
 
-/** Per key of {@link RedisStore.takeLocks}: taken, held by another, or the entry written since the caller's read. */
+/** Per key of {@link RedisStore.takeLocks} (and of {@link RedisStore.takeLock}): taken, held by another, or the entry written since the caller's read. */
 export type LockReply = boolean | { entry: EncodedEntry | undefined };
 
 /** How a load takes its key's lock: only if free, or replacing another holder (whose write is then refused). */
@@ -252,14 +252,17 @@ export class RedisStore implements CacheStore {
     );
   }
 
-  /** Takes the load lock of `key` for `ttl` ms with `token`; `false` if another holder has it. */
-  async takeLock(key: string, token: string, ttl: number, mode: LockMode, deadline = this.breaker.deadline()): Promise<boolean> {
-    const reply = await this.breaker.run(
-      () => TAKE_LOCK.run(this.redis, [this.layout.lock(key)], [this.fence(deadline), token, ttl, mode]),
-      deadline,
-    );
+  /**
+   * Takes the load lock of `key` for `ttl` ms with `token`; `false` if another holder has it. With
+   * `readBack` (mode `nx`), an entry still fresh on our clock, written since the caller's read, comes
+   * back instead (validated for its tags, `undefined` if invalid), in the same round trip.
+   */
+  async takeLock(key: string, token: string, ttl: number, mode: LockMode, readBack: boolean, deadline = this.breaker.deadline()): Promise<LockReply> {
+    const keys = [this.layout.entry(key), this.layout.lock(key)];
+    const reply = await this.breaker.run(() => TAKE_LOCK.runBuffer(this.redis, keys, [this.fence(deadline), token, ttl, mode, readBack ? Date.now() : '']), deadline);
     if (reply === FENCED) throw new RedisUnavailableError('the lock request reached Redis after its deadline', false);
-    return reply === 1;
+    if (!Buffer.isBuffer(reply)) return reply === 1;
+    return { entry: await this.validate(this.decode(keys[0], reply), deadline, NO_VERSIONS) };
   }
 
   /** Extends the load lock while `token` holds it; `false` once it is lost. */

@@ -115,10 +115,21 @@ export class TieredStore {
    */
   async takeLocks(keys: readonly string[], token: string, ttl: number, mode: LockMode, foundNone: readonly boolean[], budget: RedisBudget): Promise<LockReply[] | undefined> {
     const replies = await this.guard('get', (deadline) => this.l2!.takeLocks(keys, token, ttl, mode, foundNone, deadline), budget);
-    return replies?.map((reply, index) => {
-      if (typeof reply === 'boolean' || reply.entry === undefined) return reply;
-      return this.clearsInFlight > 0 || this.pending.blocks(keys[index], reply.entry.tags) ? { entry: undefined } : reply;
-    });
+    return replies?.map((reply, index) => this.filterReadBack(keys[index], reply));
+  }
+
+  /**
+   * Takes one load lock ({@link SharedTier.takeLock}) without throwing: `undefined` when Redis did not
+   * answer. An entry returned instead of the lock is filtered as {@link readL2} does.
+   */
+  async takeLock(key: string, token: string, ttl: number, mode: LockMode, readBack: boolean, budget: RedisBudget): Promise<LockReply | undefined> {
+    const reply = await this.guard('get', (deadline) => this.l2!.takeLock(key, token, ttl, mode, readBack, deadline), budget);
+    return reply === undefined ? undefined : this.filterReadBack(key, reply);
+  }
+
+  private filterReadBack(key: string, reply: LockReply): LockReply {
+    if (typeof reply === 'boolean' || reply.entry === undefined) return reply;
+    return this.clearsInFlight > 0 || this.pending.blocks(key, reply.entry.tags) ? { entry: undefined } : reply;
   }
 
   /**
