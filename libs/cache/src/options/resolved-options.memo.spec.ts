@@ -38,6 +38,19 @@ describe('ResolvedOptionsMemo', () => {
     expect(calls()).toBe(4);
   });
 
+  it('resolves again when an array field (tags) was changed in place, so the new items are validated', () => {
+    const { memo: plans, calls } = memo();
+    const tags = ['a'];
+    const options: Options = { tags };
+    plans.get(options, defaults);
+    plans.get(options, defaults);
+    tags.push('b');
+    plans.get(options, defaults);
+    tags[0] = 'c';
+    plans.get(options, defaults);
+    expect(calls()).toBe(3);
+  });
+
   it('remembers nothing when resolving throws', () => {
     const { memo: plans, calls } = memo();
     const options = { ttl: -1 };
