@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: the library side by side with bare `lru-cache` and bare `ioredis`, measured in one run.
+ * `npm run bench`: the library side by side with bare `lru-cache` and bare `ioredis`, measured in one run,
+ * then against its peers (bench/peers/).
  * Async APIs are compared with an awaited baseline (an async call always pays for one Promise).
  */
 import 'reflect-metadata';
@@ -9,8 +10,10 @@ import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Cacheable, CacheModule, CacheService, type CacheModuleOptions } from 'nestjs-tiered-cache';
 import { startBenchRedis } from './bench-redis.js';
+import { runBatchBench } from './batch-read-through.bench.js';
 import { runHttpBench } from './http-cache.bench.js';
 import { measureConcurrent, measureInterleaved, measureSequential, report } from './measure.js';
+import { runPeersBench } from './peers/peers.bench.js';
 
 const KEYS = 1_000;
 const CONCURRENCY = 64;
@@ -23,6 +26,8 @@ const product = (id: number): Record<string, unknown> => ({
   tags: ['sale', 'new'],
   createdAt: new Date(1_700_000_000_000 + id),
 });
+
+const binary = (id: number): Record<string, unknown> => ({ id, bytes: Buffer.alloc(64, id) });
 
 @Injectable()
 class ProductsService {
@@ -43,13 +48,15 @@ async function main(): Promise<void> {
   process.stdout.write(`node ${process.version}, ${KEYS} keys, L2 at ${CONCURRENCY} concurrent calls; median of 3 interleaved rounds\n`);
 
   const lru = new LRUCache<string, object>({ max: 10_000, ttl: 60_000 });
+  // NOTE: the same entries as the library's L1 below, so both hit paths walk a cache of the same size.
   for (let id = 0; id < KEYS; id += 1) lru.set(`product:${id}`, product(id));
+  for (let id = 0; id < KEYS; id += 1) lru.set(`binary:${id}`, binary(id));
 
   const tiered = await startApp({ namespace: 'bench', l1: { max: 10_000, ttl: '1h' }, l2: { redis: redis.url } });
   const cache = tiered.get(CacheService);
   const products = tiered.get(ProductsService);
   for (let id = 0; id < KEYS; id += 1) await cache.set(`product:${id}`, product(id), { ttl: '1h' });
-  for (let id = 0; id < KEYS; id += 1) await cache.set(`binary:${id}`, { id, bytes: Buffer.alloc(64, id) }, { ttl: '1h' });
+  for (let id = 0; id < KEYS; id += 1) await cache.set(`binary:${id}`, binary(id), { ttl: '1h' });
 
   const [lruSync, lruAwaited, l1Get, l1GetOrSet, l1Decorated, l1Binary] = await measureInterleaved([
     () => measureSequential('bare lru-cache get (sync)', (index) => lru.get(`product:${index % KEYS}`)),
@@ -94,7 +101,9 @@ async function main(): Promise<void> {
 
   bare.disconnect();
   await Promise.all([tiered.close(), l2Only.close()]);
+  await runBatchBench(redis.url);
   await runHttpBench(redis.url);
+  await runPeersBench(redis.url);
   await redis.stop();
 }
 

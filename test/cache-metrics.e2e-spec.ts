@@ -1,8 +1,8 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Injectable, Module } from '@nestjs/common';
-import { CacheMetricsModule, CacheModule, CacheService, WriteBehind, WriteBehindQueue } from 'nestjs-tiered-cache';
-import { register } from 'prom-client';
+import { CacheMetricsModule, CacheModule, CacheService, InvalidCacheOptionError, WriteBehind, WriteBehindQueue, getCacheToken } from 'nestjs-tiered-cache';
+import { Registry, register } from 'prom-client';
 import { redisUrl, uniqueNamespace } from './support/test-redis.js';
 
 async function startWithMetrics(namespace: string): Promise<INestApplicationContext> {
@@ -18,6 +18,40 @@ function sample(text: string, metric: string, labels: string): number | undefine
 }
 
 describe('Prometheus metrics', () => {
+  it('writes every named cache of the application into the registry given to forRoot, not the default one', async () => {
+    const [shared, catalog] = [uniqueNamespace('m'), uniqueNamespace('m')];
+    const registry = new Registry();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        CacheModule.forRoot({ namespace: shared, l2: false }),
+        CacheModule.forRoot({ name: 'catalog', namespace: catalog, l2: false }),
+        CacheMetricsModule.forRoot({ registry }),
+      ],
+    }).compile();
+    const app = await moduleRef.init();
+    try {
+      await app.get(CacheService).getOrSet('a', async () => 1);
+      await app.get<CacheService>(getCacheToken('catalog')).getOrSet('b', async () => 2);
+      await app.get<CacheService>(getCacheToken('catalog')).get('b');
+
+      const text = await registry.metrics();
+      expect(sample(text, 'cache_misses_total', `namespace="${shared}",cache_layer="l1"`)).toBe(1);
+      expect(sample(text, 'cache_hits_total', `namespace="${catalog}",cache_layer="l1"`)).toBe(1);
+      expect(await register.metrics()).not.toContain(catalog);
+    } finally {
+      await app.close();
+    }
+    expect(await registry.metrics()).not.toContain(`namespace="${catalog}"`);
+  });
+
+  it('rejects a registry that is not a prom-client Registry, naming the option', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheModule.forRoot({ namespace: uniqueNamespace(), l2: false }), CacheMetricsModule.forRoot({ registry: {} as never })],
+    }).compile();
+    await expect(moduleRef.init()).rejects.toThrow(InvalidCacheOptionError);
+    await moduleRef.close();
+  });
+
   it('exposes hits, misses, loads and L1 size per namespace, with no keys in labels', async () => {
     const [first, second] = [uniqueNamespace('m'), uniqueNamespace('m')];
     const apps = [await startWithMetrics(first), await startWithMetrics(second)];

@@ -1,4 +1,5 @@
-import { Injectable, Logger, Module, Scope, type LoggerService } from '@nestjs/common';
+import { Injectable, Module, Scope } from '@nestjs/common';
+import { ContextIdFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { Cacheable, CacheModule, CacheService, InvalidCacheOptionError, L1_STORE, L2_STORE } from 'nestjs-tiered-cache';
 import { Redis } from 'ioredis';
@@ -11,14 +12,6 @@ class CacheSettings {
 
 @Module({ providers: [CacheSettings], exports: [CacheSettings] })
 class SettingsModule {}
-
-@Injectable()
-class PricesService {
-  @Cacheable({ key: 'price:{0}' })
-  async price(id: string): Promise<number> {
-    return id.length;
-  }
-}
 
 @Injectable({ scope: Scope.REQUEST })
 class PerRequestPrices {
@@ -83,32 +76,22 @@ describe('CacheModule', () => {
     await app.close();
   });
 
-  it('rejects two CacheModules in one application at startup, naming their namespaces', async () => {
-    @Module({ imports: [CacheModule.forRoot({ namespace: 'first', l2: false })], providers: [PricesService] })
-    class FirstFeature {}
-    @Module({ imports: [CacheModule.forRoot({ namespace: 'second', l2: false })] })
-    class SecondFeature {}
-
-    const build = Test.createTestingModule({ imports: [FirstFeature, SecondFeature] }).compile();
-    await expect(build).rejects.toThrow(/CacheModule is registered 2 times in one application \(namespaces 'first', 'second'\)/);
-  });
-
-  it('warns, instead of silently running uncached, when two running applications provide one request-scoped class', async () => {
+  it('caches a request-scoped class provided by two running applications, each through its own cache', async () => {
     const build = (namespace: string) =>
-      Test.createTestingModule({ imports: [CacheModule.forRoot({ namespace, l2: false })], providers: [PerRequestPrices] }).compile();
-    const first = await (await build(uniqueNamespace())).init();
-    const secondModule = await build(uniqueNamespace());
-    const warnings: string[] = [];
-    const quiet = (): void => undefined;
-    const logger: LoggerService = { log: quiet, error: quiet, warn: (message: unknown) => void warnings.push(String(message)) };
-    Logger.overrideLogger(logger);
+      Test.createTestingModule({ imports: [CacheModule.forRoot({ namespace, l2: { redis: redisUrl() } })], providers: [PerRequestPrices] }).compile();
+    const namespaces = [uniqueNamespace(), uniqueNamespace()];
+    const apps = [await (await build(namespaces[0])).init(), await (await build(namespaces[1])).init()];
+    const redis = new Redis(redisUrl());
     try {
-      const second = await secondModule.init();
-      expect(warnings).toEqual([expect.stringContaining('PerRequestPrices is request-scoped or transient and provided by 2 running applications')]);
-      await second.close();
+      for (const [index, app] of apps.entries()) {
+        const prices = await app.resolve(PerRequestPrices, ContextIdFactory.create());
+        await prices.price(`id-${index}`);
+      }
+      const keys = await Promise.all(namespaces.map((namespace) => redis.keys(`${namespace}:v2:*`)));
+      expect(keys).toEqual([[`${namespaces[0]}:v2:{per-request-price:id-0}`], [`${namespaces[1]}:v2:{per-request-price:id-1}`]]);
     } finally {
-      Logger.overrideLogger(['error']);
-      await first.close();
+      redis.disconnect();
+      await Promise.all(apps.map((app) => app.close()));
     }
   });
 

@@ -9,6 +9,7 @@ import pg from 'pg';
 import request from 'supertest';
 import { DemoModule } from '../apps/demo/src/app.module.js';
 import { Registry } from 'prom-client';
+import { engineOf } from '../libs/cache/src/cache.service.js';
 import { CacheMetricsCollector } from '../libs/cache/src/metrics/cache-metrics.collector.js';
 import { ChangeFeedRunner } from '../libs/cache/src/change-feed/change-feed.runner.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
@@ -220,7 +221,7 @@ describe('PostgreSQL change feed', () => {
     await db.query('UPDATE products SET price = 31 WHERE id = 31');
     await waitFor(() => instance.handler.seen.some(({ key }) => key.id === '31'), { timeout: 10_000 });
     expect(instance.handler.seen.filter(({ key }) => key.id === '30')).toEqual([]);
-    expect(cache.peekFresh('product:30')).toBeDefined();
+    expect(engineOf(cache).peekFresh('product:30')).toBeDefined();
   }, 30_000);
 
   it('confirms a transaction to PostgreSQL only once its invalidations reached Redis', async () => {

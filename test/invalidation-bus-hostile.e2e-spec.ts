@@ -57,7 +57,7 @@ describe('invalidation bus under hostile input', () => {
       // NOTE: the entry disappears from Redis behind the instance's back; only its L1 copy remains.
       await raw.del(...(await raw.keys(`${namespace}:*`)));
       expect(await b.call('get', 'k')).toBe('old');
-      await raw.publish(`tiered-cache:${namespace}:invalidations`, packr.pack([2, 'upgraded-instance', { keys: ['k'] }]));
+      await raw.publish(`tiered-cache:${namespace}:invalidations`, packr.pack([3, 'upgraded-instance', { keys: ['k'] }]));
       await waitFor(async () => (await b.call('get', 'k')) === undefined, { timeout: 5_000 });
     } finally {
       raw.disconnect();

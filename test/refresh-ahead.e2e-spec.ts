@@ -1,6 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { CacheModule, CacheService, RefreshAhead } from 'nestjs-tiered-cache';
+import { CacheModule, CacheService, RefreshAhead, type GetOrSetOptions } from 'nestjs-tiered-cache';
 import { startCacheApp, type CacheApp } from './support/cache-app.factory.js';
 import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
 
@@ -30,6 +30,21 @@ describe('refresh ahead', () => {
     await waitFor(async () => (await app.cache.get('popular')) === 2);
     expect(app.cache.stats.refreshAhead.refreshed).toBe(1);
     expect(app.cache.stats.misses.l1).toBe(1);
+  });
+
+  it('rejects an invalid refreshAhead on a hit as on a miss, naming the option, and never throws synchronously', async () => {
+    const app = await startCacheApp({ namespace: uniqueNamespace(), l2: false });
+    apps.push(app);
+    await app.cache.set('cached', 1);
+    for (const refreshAhead of [-1, 2, 'soon']) {
+      const options = { refreshAhead } as unknown as GetOrSetOptions;
+      let hit: Promise<number> | undefined;
+      expect(() => (hit = app.cache.getOrSet('cached', async () => 2, options))).not.toThrow();
+      await expect(hit).rejects.toThrow(/refreshAhead/);
+      await expect(app.cache.getOrSet('missing', async () => 2, options)).rejects.toThrow(/refreshAhead/);
+    }
+    expect(await app.cache.get('cached')).toBe(1);
+    expect(app.cache.stats.hits.l1).toBe(4);
   });
 
   it('refreshes once across instances that read past the point at the same time', async () => {

@@ -10,6 +10,8 @@ export { Body, Controller, Delete, Get, Inject, Injectable, Module, Param, Parse
 export { ConfigModule, ConfigService } from '@nestjs/config';
 export { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
 export { PrometheusModule } from '@willsoto/nestjs-prometheus';
+export { Reflector } from '@nestjs/core';
+export { Registry } from 'prom-client';
 
 export interface Product {
   id: number;
@@ -21,6 +23,7 @@ export interface Product {
 export declare class ProductsRepository {
   findById(id: number): Promise<Product>;
   findByCategory(category: string): Promise<Product[]>;
+  findByIds(ids: readonly number[]): Promise<Product[]>;
   topSellers(): Promise<Product[]>;
   save(product: Product): Promise<Product>;
   delete(id: number): Promise<void>;

@@ -1,3 +1,4 @@
+import { engineOf } from '../../libs/cache/src/cache.service.js';
 import { uniqueNamespace, waitFor } from '../support/test-redis.js';
 import { useFaultEnvironment } from './support/fault-environment.js';
 import { now, printFigures, sleep, Violations } from './support/fault-figures.js';
@@ -41,7 +42,7 @@ describe('fault: a 50 MB value with a small commandTimeout', () => {
     const redisHoldsNew = stored > SIZE;
     // NOTE: the reader's L1 is looked at directly: a get() would go to Redis on an L1 miss, and a 50 MB
     // read may itself time out, hiding what L1 holds.
-    const kept = reader.cache.peekFresh<string>('big')?.value;
+    const kept = engineOf(reader.cache).peekFresh<string>('big')?.value;
     const readerL1 = kept === undefined ? 'nothing' : kept === 'old' ? 'old' : kept.length === SIZE ? 'new' : `other (${kept.length} chars)`;
     const writeErrors = writer.cache.stats.errors.get('l2:set') ?? 0;
 

@@ -1,19 +1,19 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { CacheService } from '../../libs/cache/src/cache.service.js';
+import { createCacheEngine } from '../../libs/cache/src/engine/cache-engine.factory.js';
 import type { InvalidationBus } from '../../libs/cache/src/invalidation/invalidation-bus.js';
 import { InvalidationLog } from '../../libs/cache/src/invalidation/invalidation-log.js';
 import type { InvalidationMessage } from '../../libs/cache/src/invalidation/invalidation-message.js';
 import { PendingInvalidations } from '../../libs/cache/src/invalidation/pending-invalidations.js';
 import type { CacheModuleOptions } from '../../libs/cache/src/options/cache-options.interface.js';
 import { resolveCacheOptions } from '../../libs/cache/src/options/cache-options.validator.js';
-import { CacheLoadTimeoutError } from '../../libs/cache/src/read-through/cache-load-timeout.error.js';
-import { CacheSerializationError } from '../../libs/cache/src/serialization/serialization.error.js';
 import { deserialize } from '../../libs/cache/src/serialization/value.serializer.js';
+import { CacheEvents } from '../../libs/cache/src/events/cache.events.js';
 import { CacheStats } from '../../libs/cache/src/stats/cache-stats.js';
-import { RedisUnavailableError } from '../../libs/cache/src/stores/circuit-breaker.js';
 import { MemoryStore } from '../../libs/cache/src/stores/memory.store.js';
 import { ControllableL2 } from '../support/controllable-l2.js';
+import { CacheLoadTimeoutError, CacheSerializationError, RedisUnavailableError } from '../../libs/cache/src/cache.errors.js';
 
 /** Records what the cache publishes to other instances. */
 class RecordingBus implements InvalidationBus {
@@ -42,7 +42,8 @@ function cacheOver(l2: ControllableL2, options: Partial<CacheModuleOptions> = {}
   const log = new InvalidationLog();
   const l1 = resolved.l1 ? new MemoryStore(resolved.l1, log, stats) : null;
   const bus = new RecordingBus();
-  return { cache: new CacheService(resolved, l1, l2, bus, log, new PendingInvalidations(new Logger('races')), stats), bus };
+  const engine = createCacheEngine(resolved, l1, l2, bus, log, new PendingInvalidations(new Logger('races')), stats, new CacheEvents());
+  return { cache: new CacheService(engine), bus };
 }
 
 function storedValue(l2: ControllableL2, key: string): unknown {
@@ -209,5 +210,24 @@ describe('races above the store (controllable L2)', () => {
     scanning.resolve();
     await clearing;
     expect(await cache.get('k')).toBeUndefined();
+  });
+
+  it('a batch read that found a key missing reads back the value written before its lock request instead of loading it', async () => {
+    const l2 = new ControllableL2();
+    const { cache: writer } = cacheOver(l2);
+    const { cache } = cacheOver(l2);
+    const loads: string[][] = [];
+    const gate = l2.pauseNext('readMany');
+    const reading = cache.getManyOrSet(['k', 'other'], async (keys) => {
+      loads.push(keys);
+      return keys.map(() => 'loaded');
+    });
+    await gate.reached;
+
+    await writer.set('k', 'written meanwhile');
+    gate.release();
+
+    expect(await reading).toEqual(['written meanwhile', 'loaded']);
+    expect(loads).toEqual([['other']]);
   });
 });

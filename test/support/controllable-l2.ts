@@ -1,6 +1,6 @@
 import type { EncodedEntry } from '../../libs/cache/src/serialization/envelope.codec.js';
-import { RedisUnavailableError } from '../../libs/cache/src/stores/circuit-breaker.js';
-import type { LockMode, SharedTier } from '../../libs/cache/src/stores/redis.store.js';
+import type { LockMode, LockReply, SharedTier } from '../../libs/cache/src/stores/redis.store.js';
+import { RedisUnavailableError } from '../../libs/cache/src/cache.errors.js';
 
 type Operation = keyof SharedTier;
 
@@ -104,6 +104,35 @@ export class ControllableL2 implements SharedTier {
     });
   }
 
+  async writeManyIfLocked(items: readonly { key: string; entry: EncodedEntry }[], token: string): Promise<boolean[]> {
+    return this.call('writeManyIfLocked', items[0]?.key, () =>
+      items.map(({ key, entry }) => {
+        if (this.locks.get(key) !== token) return false;
+        this.entries.set(key, entry);
+        this.locks.delete(key);
+        return true;
+      }),
+    );
+  }
+
+  async takeLocks(keys: readonly string[], token: string, _ttl: number, mode: LockMode, foundNone: readonly boolean[]): Promise<LockReply[]> {
+    return this.call('takeLocks', keys[0], () =>
+      keys.map((key, index): LockReply => {
+        const written = mode === 'nx' && foundNone[index] ? this.entries.get(key) : undefined;
+        if (written) return { entry: this.valid(written) };
+        if (mode === 'nx' && this.locks.has(key)) return false;
+        this.locks.set(key, token);
+        return true;
+      }),
+    );
+  }
+
+  async extendOrReleaseLocks(keys: readonly string[], token: string, ttl: number | 'release'): Promise<void> {
+    return this.call('extendOrReleaseLocks', keys[0], () => {
+      for (const key of keys) if (ttl === 'release' && this.locks.get(key) === token) this.locks.delete(key);
+    });
+  }
+
   async extendLock(key: string, token: string): Promise<boolean> {
     return this.call('extendLock', key, () => this.locks.get(key) === token);
   }
@@ -118,6 +147,17 @@ export class ControllableL2 implements SharedTier {
     return this.call('delete', keys[0], () => {
       for (const key of keys) {
         this.entries.delete(key);
+        this.locks.delete(key);
+      }
+    });
+  }
+
+  async expire(keys: readonly string[]): Promise<void> {
+    return this.call('expire', keys[0], () => {
+      const now = Date.now();
+      for (const key of keys) {
+        const entry = this.entries.get(key);
+        if (entry) this.entries.set(key, { ...entry, createdAt: Math.min(entry.createdAt, now), freshUntil: Math.min(entry.freshUntil, now) });
         this.locks.delete(key);
       }
     });

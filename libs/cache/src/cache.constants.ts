@@ -9,3 +9,9 @@ export const L2_STORE = Symbol('nestjs-tiered-cache:L2_STORE');
 
 /** Injection token of the user options before validation (for `forRootAsync`). */
 export const RAW_CACHE_OPTIONS = Symbol('nestjs-tiered-cache:raw-options');
+
+/** Injection token of the module's own `CacheService`, inside its module (exported as `getCacheToken(name)`). */
+export const CACHE_SERVICE = Symbol('nestjs-tiered-cache:service');
+
+/** Injection token of the cache's name, inside its module. */
+export const CACHE_NAME = Symbol('nestjs-tiered-cache:name');

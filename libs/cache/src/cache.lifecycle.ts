@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import { CacheService } from './cache.service.js';
+import { CacheEngine } from './engine/cache.engine.js';
 import { INVALIDATION_BUS, type InvalidationBus } from './invalidation/invalidation-bus.js';
 import { PendingInvalidations } from './invalidation/pending-invalidations.js';
 import { RedisInvalidationBus } from './invalidation/redis-invalidation.bus.js';
@@ -13,7 +13,7 @@ const FINAL_ATTEMPT_TIMEOUT = 2_000;
 export class CacheLifecycle implements OnModuleInit {
   constructor(
     private readonly connections: CacheConnections,
-    private readonly cache: CacheService,
+    private readonly engine: CacheEngine,
     private readonly pending: PendingInvalidations,
     @Inject(INVALIDATION_BUS) private readonly bus: InvalidationBus,
   ) {}
@@ -31,7 +31,7 @@ export class CacheLifecycle implements OnModuleInit {
   async close(): Promise<void> {
     await this.pending.close(FINAL_ATTEMPT_TIMEOUT);
     if (this.bus instanceof RedisInvalidationBus) await this.bus.close(FINAL_ATTEMPT_TIMEOUT);
-    this.cache.shutdown();
+    this.engine.shutdown();
     await this.connections.close();
   }
 }

@@ -1,46 +1,57 @@
-import { Module, Optional, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { ConfigurableModuleBuilder, Module, Optional, type DynamicModule, type OnApplicationShutdown, type Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { CACHE_OPTIONS, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
+import { RAW_CACHE_OPTIONS } from './cache.constants.js';
 import { CacheLifecycle } from './cache.lifecycle.js';
-import { CACHE_PROVIDERS } from './cache.providers.js';
-import { CacheService } from './cache.service.js';
-import { CACHE_MANAGER } from './compat/cache-manager.token.js';
-import { CacheHealthIndicator } from './health/cache-health.indicator.js';
-import { WriteBehindQueue } from './write-behind/write-behind.queue.js';
-import { globalFlag } from './options/cache-options.validator.js';
-import type { CacheModuleAsyncOptions, CacheModuleOptions } from './options/cache-options.interface.js';
-import { CacheStats } from './stats/cache-stats.js';
+import { cacheExports, cacheProviders } from './cache.providers.js';
+import { InvalidCacheOptionError } from './cache.errors.js';
+import { cacheName, globalFlag } from './options/cache-options.validator.js';
+import type { CacheModuleAsyncOptions, CacheModuleOptions, CacheOptionsFactory } from './options/cache-options.interface.js';
 
-const EXPORTS = [CacheService, CacheStats, CacheHealthIndicator, WriteBehindQueue, CACHE_OPTIONS, L1_STORE, L2_STORE, CACHE_MANAGER];
+interface CacheModuleExtras {
+  name: string | undefined;
+  isGlobal: boolean;
+  extraProviders: Provider[];
+}
 
-/** Two-tier caching for a Nest application: `CacheModule.forRoot({ namespace, ... })`. */
-@Module({})
-export class CacheModule implements OnApplicationShutdown {
-  constructor(@Optional() private readonly lifecycle?: CacheLifecycle) {}
-
-  /** Registers the cache with static options (validated at startup). */
-  static forRoot(options: CacheModuleOptions): DynamicModule {
+// NOTE: Nest's builder gives forRootAsync its useFactory/useClass/useExisting; the extras (name, isGlobal,
+// extraProviders) shape the module before any provider runs, so they are validated here, where declared.
+const { ConfigurableModuleClass } = new ConfigurableModuleBuilder<CacheModuleOptions, 'forRoot', keyof CacheOptionsFactory, CacheModuleExtras>({
+  optionsInjectionToken: RAW_CACHE_OPTIONS,
+})
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createCacheOptions')
+  .setExtras<CacheModuleExtras>({ name: undefined, isGlobal: false, extraProviders: [] }, (definition, extras) => {
+    const name = cacheName(extras.name);
     return {
-      module: CacheModule,
-      global: globalFlag(options.isGlobal),
-      imports: [DiscoveryModule],
-      providers: [{ provide: RAW_CACHE_OPTIONS, useValue: options }, ...CACHE_PROVIDERS],
-      exports: EXPORTS,
+      ...definition,
+      global: globalFlag(extras.isGlobal),
+      imports: [DiscoveryModule, ...(definition.imports ?? [])],
+      providers: [...(definition.providers ?? []), ...cacheProviders(name), ...(extras.extraProviders ?? [])],
+      exports: cacheExports(name),
     };
+  })
+  .build();
+
+/**
+ * Two-tier caching for a Nest application: `CacheModule.forRoot({ namespace, ... })`; several caches with
+ * `forRoot({ name, namespace, ... })`.
+ */
+@Module({})
+export class CacheModule extends ConfigurableModuleClass implements OnApplicationShutdown {
+  constructor(@Optional() private readonly lifecycle?: CacheLifecycle) {
+    super();
   }
 
-  /** Registers the cache with options built by a factory, e.g. from `ConfigService`. */
-  static forRootAsync(options: CacheModuleAsyncOptions): DynamicModule {
-    return {
-      module: CacheModule,
-      global: globalFlag(options.isGlobal),
-      imports: [DiscoveryModule, ...(options.imports ?? [])],
-      providers: [
-        { provide: RAW_CACHE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] },
-        ...CACHE_PROVIDERS,
-      ],
-      exports: EXPORTS,
-    };
+  /** Registers a cache with static options (validated at startup). */
+  static override forRoot(options: CacheModuleOptions): DynamicModule {
+    return super.forRoot(options);
+  }
+
+  /** Registers a cache with options built by a factory or a class, e.g. from `ConfigService`. */
+  static override forRootAsync(options: CacheModuleAsyncOptions): DynamicModule {
+    const builders = [options.useFactory, options.useClass, options.useExisting].filter((builder) => builder !== undefined);
+    if (builders.length !== 1) throw new InvalidCacheOptionError('forRootAsync', 'needs exactly one of useFactory, useClass or useExisting');
+    return super.forRootAsync(options as Parameters<typeof ConfigurableModuleClass.forRootAsync>[0]);
   }
 
   // NOTE: Nest runs a module class's shutdown hook after those of all its providers (the write-behind

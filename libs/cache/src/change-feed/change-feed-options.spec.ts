@@ -1,5 +1,5 @@
 import { resolveCacheOptions } from '../options/cache-options.validator.js';
-import { InvalidCacheOptionError } from '../options/duration.parser.js';
+import { InvalidCacheOptionError } from '../cache.errors.js';
 
 const feed = { postgres: 'postgres://app@db/shop', slot: 'shop_cache', publication: 'shop_cache' };
 

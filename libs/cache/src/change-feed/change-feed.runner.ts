@@ -1,19 +1,19 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { Client } from 'pg';
-import { CACHE_OPTIONS } from '../cache.constants.js';
-import { CacheService } from '../cache.service.js';
+import { CACHE_OPTIONS, CACHE_SERVICE } from '../cache.constants.js';
+import type { CacheService } from '../cache.service.js';
 import { INVALIDATION_BUS, type InvalidationBus } from '../invalidation/invalidation-bus.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
 import { withTimeout } from '../timing/with-timeout.js';
 import { CacheStats } from '../stats/cache-stats.js';
 import { ChangeFeedSession } from './change-feed.session.js';
-import { ChangeFeedSetupError } from './change-feed-setup.error.js';
 import { dropLostSlot, dropSlot, prepareChangeFeed, slotLag, type TableName } from './change-feed.setup.js';
 import { ChangeFeedStats } from './change-feed.stats.js';
 import { discoverTableHandlers } from './table-change.discovery.js';
 import { TableChangeDispatcher } from './table-change.dispatcher.js';
 import { loadPg, type PgModule } from './pg.loader.js';
+import { ChangeFeedSetupError } from '../cache.errors.js';
 
 type FeedOptions = NonNullable<ResolvedCacheOptions['changeFeed']>;
 
@@ -50,7 +50,7 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     private readonly discovery: DiscoveryService,
-    private readonly cache: CacheService,
+    @Inject(CACHE_SERVICE) private readonly cache: CacheService,
     @Inject(INVALIDATION_BUS) private readonly bus: InvalidationBus,
     cacheStats: CacheStats,
     @Inject(CACHE_OPTIONS) options: ResolvedCacheOptions,

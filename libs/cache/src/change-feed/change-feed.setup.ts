@@ -1,5 +1,5 @@
 import type { Client } from 'pg';
-import { ChangeFeedSetupError } from './change-feed-setup.error.js';
+import { ChangeFeedSetupError } from '../cache.errors.js';
 
 /** A qualified table name, e.g. `public.products`. */
 export interface TableName {

@@ -1,8 +1,8 @@
 import type { DiscoveryService } from '@nestjs/core';
-import { CacheDecoratorError } from '../decorators/cache-operation.js';
 import { tablesHandledBy } from './on-table-change.decorator.js';
 import type { BoundTableHandler } from './table-change.dispatcher.js';
 import type { TableChangeHandler } from './table-change.interface.js';
+import { CacheDecoratorError } from '../cache.errors.js';
 
 const TABLE_NAME = /^(?:[A-Za-z_][A-Za-z0-9_$]*\.)?[A-Za-z_][A-Za-z0-9_$]*$/;
 

@@ -1,5 +1,5 @@
 import { isCachedResponse } from '../http/http-cached-response.js';
-import type { CacheService } from '../cache.service.js';
+import { engineOf, type CacheService } from '../cache.service.js';
 import type { CacheStore } from '../stores/cache-entry.interface.js';
 
 /** `wrap` options of cache-manager v7: ttl in milliseconds (or of the value), refresh threshold in milliseconds. */
@@ -85,7 +85,7 @@ function wrap<T>(
     key,
     async (context) => {
       const value = await fn();
-      if (typeof ttl === 'function') context.setTtl(ttlOf(ttl(value)) ?? cache.defaults.ttl);
+      if (typeof ttl === 'function') context.setTtl(ttlOf(ttl(value)) ?? engineOf(cache).defaults.ttl);
       return value;
     },
     { ttl: fixedTtl, refreshAhead },

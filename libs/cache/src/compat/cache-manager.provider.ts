@@ -1,6 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { L1_STORE, L2_STORE } from '../cache.constants.js';
-import { CacheService } from '../cache.service.js';
+import { CACHE_SERVICE, L1_STORE, L2_STORE } from '../cache.constants.js';
 import { cacheManagerAdapter } from './cache-manager.adapter.js';
 import { CACHE_MANAGER } from './cache-manager.token.js';
 
@@ -8,5 +7,5 @@ import { CACHE_MANAGER } from './cache-manager.token.js';
 export const CACHE_MANAGER_PROVIDER: Provider = {
   provide: CACHE_MANAGER,
   useFactory: cacheManagerAdapter,
-  inject: [CacheService, L1_STORE, L2_STORE],
+  inject: [CACHE_SERVICE, L1_STORE, L2_STORE],
 };

@@ -26,6 +26,8 @@ export type KeyTemplate<Args extends unknown[] = never> = string | ((...args: Ar
 
 /** Options of {@link Cacheable}, typed by the decorated method's arguments and result. */
 export interface CacheableOptions<Args extends unknown[] = never, Result = never> {
+  /** The cache it goes through: a name given to `CacheModule.forRoot({ name })`. Default: the default cache. */
+  cache?: string;
   /** The entry's key; default `ClassName.method:` + a stable hash of the arguments. */
   key?: NoInfer<KeyTemplate<Args>>;
   /** Freshness; default the module's `defaultTtl`. */
@@ -57,6 +59,8 @@ export interface RefreshAheadOptions<Args extends unknown[] = never, Result = ne
 
 /** Options of {@link CachePut}, typed by the decorated method's arguments and result. */
 export interface CachePutOptions<Args extends unknown[] = never, Result = never> {
+  /** The cache it goes through: a name given to `CacheModule.forRoot({ name })`. Default: the default cache. */
+  cache?: string;
   /** The entry's key (required). */
   key: NoInfer<KeyTemplate<Args>>;
   ttl?: Duration;
@@ -68,6 +72,8 @@ export interface CachePutOptions<Args extends unknown[] = never, Result = never>
 
 /** Options of {@link CacheEvict}, typed by the decorated method's arguments. */
 export interface CacheEvictOptions<Args extends unknown[] = never> {
+  /** The cache it goes through: a name given to `CacheModule.forRoot({ name })`. Default: the default cache. */
+  cache?: string;
   /** One key to evict. */
   key?: NoInfer<KeyTemplate<Args>>;
   /** Keys to evict. */
@@ -78,4 +84,6 @@ export interface CacheEvictOptions<Args extends unknown[] = never> {
   all?: boolean;
   /** Evict before the method runs (even if it then throws). Default: after it succeeds. */
   beforeInvocation?: boolean;
+  /** Mark the keys and tags stale instead of removing them (soft invalidation; not with `all`). */
+  soft?: boolean;
 }

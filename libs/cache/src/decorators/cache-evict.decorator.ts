@@ -8,5 +8,5 @@ import { cacheDecorator } from './cached-method.wrapper.js';
  * @example `@CacheEvict({ keys: ['product:{0}'], tags: ['products'] })`
  */
 export function CacheEvict<Args extends unknown[]>(options: CacheEvictOptions<Args>): AsyncMethodDecorator<Args> {
-  return cacheDecorator<Args, unknown>((site) => new CacheEvictOperation(site, options));
+  return cacheDecorator<Args, unknown>(options, (site) => new CacheEvictOperation(site, options));
 }

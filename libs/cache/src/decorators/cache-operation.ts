@@ -1,5 +1,8 @@
-import type { CacheService } from '../cache.service.js';
+import type { CacheEngine } from '../engine/cache.engine.js';
 import type { WriteBehindQueue } from '../write-behind/write-behind.queue.js';
+
+/** An instance of a decorated class: its caches, under the operations' `cacheProperty` (see `OperationSite`). */
+export type CacheHolder = Record<symbol, CacheEngine | undefined>;
 
 /** The decorated method, as an operation calls it. */
 export type OriginalMethod = (...args: unknown[]) => Promise<unknown>;
@@ -11,14 +14,16 @@ export interface CacheOperation {
   /** Validates and compiles the options; throws an error naming {@link location}. Idempotent. */
   compile(): void;
   /** Runs `method.apply(thisArg, args)` through the cache. */
-  invoke(cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown>;
+  invoke(engine: CacheEngine, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown>;
   /** Called at init for each singleton instance declaring it (e.g. to register a write-behind writer). */
   bind?(instance: object, runtime: OperationRuntime): void;
+  /** Where it is declared, and which cache it goes through. */
+  readonly site: OperationSite;
 }
 
-/** What an application's explorer hands to {@link CacheOperation.bind}. */
+/** What the explorer of the operation's cache hands to {@link CacheOperation.bind}. */
 export interface OperationRuntime {
-  cache: CacheService;
+  engine: CacheEngine;
   writeBehind: WriteBehindQueue;
 }
 
@@ -31,6 +36,10 @@ export interface OperationSite {
   parameterCount: number;
   /** The decorated method itself. */
   method: OriginalMethod;
+  /** The name of the cache it goes through (the decorator's `cache` option). */
+  cache: string;
+  /** The instance property Nest injects with that cache. */
+  cacheProperty: symbol;
 }
 
 /** Prototype → the operations declared on it. */
@@ -52,11 +61,3 @@ export function operationsOf(prototype: object | null): CacheOperation[] {
   return found;
 }
 
-/** Prefixes a configuration error with where it was declared. */
-export class CacheDecoratorError extends Error {
-  constructor(location: string, problem: string) {
-    // NOTE: a wrapped library error (e.g. an invalid duration) brings its own prefix; it is printed once.
-    super(`nestjs-tiered-cache: ${location}: ${problem.replace(/^nestjs-tiered-cache: /, '')}`);
-    this.name = 'CacheDecoratorError';
-  }
-}

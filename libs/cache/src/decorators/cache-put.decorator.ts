@@ -8,5 +8,5 @@ import { cacheDecorator } from './cached-method.wrapper.js';
  * @example `@CachePut({ key: 'product:{0.id}', tags: ['product:{0.id}'] })`
  */
 export function CachePut<Args extends unknown[], Result>(options: CachePutOptions<Args, Result>): AsyncMethodDecorator<Args, Result> {
-  return cacheDecorator<Args, Result>((site) => new CachePutOperation(site, options));
+  return cacheDecorator<Args, Result>(options, (site) => new CachePutOperation(site, options));
 }

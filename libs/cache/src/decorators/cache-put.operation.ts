@@ -1,12 +1,13 @@
-import type { CacheService } from '../cache.service.js';
+import type { CacheEngine } from '../engine/cache.engine.js';
 import type { KeyBuilder } from '../keys/key-template.js';
 import type { CachePutOptions } from './cache-decorator.types.js';
-import { CacheDecoratorError, type OriginalMethod } from './cache-operation.js';
+import { type OriginalMethod } from './cache-operation.js';
 import { compileKey, compileTags, decoratorDuration } from './compiled-keys.js';
 import { CompiledOperation } from './compiled-operation.js';
 import { DecoratorOptionsGuard } from './decorator-options.guard.js';
+import { CacheDecoratorError } from '../cache.errors.js';
 
-const ALLOWED_OPTIONS = ['key', 'ttl', 'grace', 'tags', 'unless'];
+const ALLOWED_OPTIONS = ['cache', 'key', 'ttl', 'grace', 'tags', 'unless'];
 
 interface CompiledCachePut {
   key: KeyBuilder;
@@ -18,12 +19,12 @@ interface CompiledCachePut {
 
 /** `@CachePut`: write-through; the method always runs, then its result replaces the cached entry. */
 export class CachePutOperation extends CompiledOperation<CachePutOptions, CompiledCachePut> {
-  protected async run(compiled: CompiledCachePut, cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  protected async run(compiled: CompiledCachePut, engine: CacheEngine, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
     const result = await method.apply(thisArg, args);
     if (result === undefined || compiled.unless?.(result, ...args)) return result;
-    await cache.put(compiled.key(args), result, {
-      ttl: compiled.ttl ?? cache.defaults.ttl,
-      grace: compiled.grace ?? cache.defaults.grace,
+    await engine.put(compiled.key(args), result, {
+      ttl: compiled.ttl ?? engine.defaults.ttl,
+      grace: compiled.grace ?? engine.defaults.grace,
       tags: compiled.tags(args),
     });
     return result;

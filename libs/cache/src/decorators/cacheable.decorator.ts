@@ -8,5 +8,5 @@ import { cacheDecorator } from './cached-method.wrapper.js';
  * @example `@Cacheable({ key: 'product:{0}', ttl: '10m', tags: ['products', 'product:{0}'] })`
  */
 export function Cacheable<Args extends unknown[], Result>(options: CacheableOptions<Args, Result> = {}): AsyncMethodDecorator<Args, Result> {
-  return cacheDecorator<Args, Result>((site) => new CacheableOperation(site, options));
+  return cacheDecorator<Args, Result>(options, (site) => new CacheableOperation(site, options));
 }

@@ -1,8 +1,9 @@
 import { compileKeyTemplate, defaultKeyBuilder, type KeyBuilder } from '../keys/key-template.js';
-import { InvalidCacheOptionError, parseDuration } from '../options/duration.parser.js';
+import { parseDuration } from '../options/duration.parser.js';
 import type { KeyTemplate } from './cache-decorator.types.js';
-import { CacheDecoratorError, type OperationSite } from './cache-operation.js';
+import { type OperationSite } from './cache-operation.js';
 import { requestArgumentProblem } from './request-arguments.guard.js';
+import { CacheDecoratorError, InvalidCacheOptionError } from '../cache.errors.js';
 
 /** Compiles a key template for a decorated method, or its default key when none is given. */
 export function compileKey(site: OperationSite, template: KeyTemplate | undefined): KeyBuilder {

@@ -1,4 +1,5 @@
-import { CacheDecoratorError } from './cache-operation.js';
+import { CacheDecoratorError } from '../cache.errors.js';
+
 
 /**
  * Type checks of decorator options, at startup: a misspelt option or a value of the wrong type fails

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { L2_STORE } from '../cache.constants.js';
-import { CacheService } from '../cache.service.js';
+import { CACHE_SERVICE, L2_STORE } from '../cache.constants.js';
+import type { CacheService } from '../cache.service.js';
 import type { RedisStore } from '../stores/redis.store.js';
 import { withTimeout } from '../timing/with-timeout.js';
 
@@ -38,7 +38,7 @@ function result<Key extends string>(key: Key, status: 'up' | 'degraded' | 'down'
 @Injectable()
 export class CacheHealthIndicator {
   constructor(
-    private readonly cache: CacheService,
+    @Inject(CACHE_SERVICE) private readonly cache: CacheService,
     @Inject(L2_STORE) private readonly l2: RedisStore | null,
   ) {}
 

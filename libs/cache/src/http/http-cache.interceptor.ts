@@ -11,7 +11,9 @@ import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { Reflector } from '@nestjs/core';
 import { from, lastValueFrom, of, switchMap, type Observable } from 'rxjs';
-import { CacheService } from '../cache.service.js';
+import { CacheService, engineOf } from '../cache.service.js';
+import type { CacheEngine } from '../engine/cache.engine.js';
+import { plannedRead } from '../engine/read-source.interface.js';
 import { parseDuration } from '../options/duration.parser.js';
 import type { LoaderContext } from '../read-through/loader-context.js';
 import type { ReadThroughPlan } from '../read-through/read-through.js';
@@ -37,11 +39,14 @@ export class HttpCacheInterceptor implements NestInterceptor {
   // NOTE: per class, then per handler: controllers inheriting one handler may differ by class-level decorators.
   private readonly routes = new WeakMap<object, Map<object, HttpCacheRoute>>();
   private readonly warned = new Set<string>();
+  private readonly engine: CacheEngine;
 
   constructor(
     protected readonly cache: CacheService,
     protected readonly reflector: Reflector,
-  ) {}
+  ) {
+    this.engine = engineOf(cache);
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
     if (context.getType() !== 'http') return next.handle();
@@ -93,14 +98,14 @@ export class HttpCacheInterceptor implements NestInterceptor {
     key: string,
     ttl: number | undefined,
   ): Observable<unknown> {
-    const entry = this.cache.peekFresh<Loaded>(key);
+    const entry = this.engine.peekFresh<Loaded>(key);
     if (entry !== undefined && isCachedResponse(entry.value)) return this.respond(context, route, entry.value, 'HIT');
     const tags = route.tags(context.getArgByIndex<HttpRequestLike>(0));
     if (tags === undefined) return this.bypass(next, 'no-key');
     let produced: HttpCachedResponse | UncacheableResponse | undefined;
     const plan: ReadThroughPlan = {
-      ttl: ttl ?? this.cache.defaults.ttl,
-      grace: this.cache.defaults.grace,
+      ttl: ttl ?? this.engine.defaults.ttl,
+      grace: this.engine.defaults.grace,
       tags,
       timeout: undefined,
       shouldCache: undefined,
@@ -109,7 +114,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
       produced = await this.load(context, next, route, loading, plan);
       return produced;
     };
-    return from(this.cache.getOrLoad<Loaded>(key, loader, plan)).pipe(
+    return from(this.engine.read(key, plannedRead<Loaded>(), loader, plan)).pipe(
       switchMap((loaded) => {
         if (!isCachedResponse(loaded)) return loaded === produced ? of(loaded.body) : next.handle();
         const mine = produced !== undefined && isCachedResponse(produced) && produced.etag === loaded.etag && produced.storedAt === loaded.storedAt;

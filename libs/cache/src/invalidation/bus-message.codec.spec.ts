@@ -11,21 +11,33 @@ describe('bus message codec', () => {
     expect(decodeBusMessage(encoded)).toEqual({
       kind: 'message',
       sender: 'instance-1',
+      version: 1,
       message: { keys: ['product:13'], tags: ['products'], clear: false },
     });
   });
 
+  it('carries soft invalidations in format v2 and keeps hard ones in v1, which earlier releases read', () => {
+    const soft = encodeBusMessage('instance-1', { keys: ['product:13'], soft: true });
+    expect(packr.unpack(soft)).toEqual([2, 'instance-1', ['product:13'], [], false, true]);
+    expect(decodeBusMessage(soft)).toEqual({ kind: 'message', sender: 'instance-1', version: 2, message: { keys: ['product:13'], tags: [], clear: false, soft: true } });
+    expect(packr.unpack(encodeBusMessage('instance-1', { tags: ['t'] }))).toEqual([1, 'instance-1', [], ['t'], false]);
+    expect(decodeBusMessage(pack([1, 'old', ['k'], [], false]))).toEqual({ kind: 'message', sender: 'old', version: 1, message: { keys: ['k'], tags: [], clear: false } });
+  });
+
   it.each([
+    ['a soft flag that is not a boolean', [2, 'x', [], [], false, 'yes']],
+    ['a v2 message without its soft flag', [2, 'x', [], [], false]],
+    ['a v1 message with a soft flag', [1, 'x', [], [], false, true]],
     ['the message from the issue', ['x', { length: 1 }, [], false]],
-    ['keys that are not an array', [BUS_FORMAT_VERSION, 'x', { length: 1 }, [], false]],
-    ['a key that is not a string', [BUS_FORMAT_VERSION, 'x', ['a', 1], [], false]],
-    ['a tag that is an object', [BUS_FORMAT_VERSION, 'x', [], [{}], false]],
-    ['a clear that is not a boolean', [BUS_FORMAT_VERSION, 'x', [], [], 'yes']],
-    ['a missing field', [BUS_FORMAT_VERSION, 'x', [], []]],
-    ['an extra field', [BUS_FORMAT_VERSION, 'x', [], [], false, 1]],
-    ['an empty sender', [BUS_FORMAT_VERSION, '', [], [], false]],
-    ['a sender that is not a string', [BUS_FORMAT_VERSION, 7, [], [], false]],
-    ['more keys than a message may carry', [BUS_FORMAT_VERSION, 'x', Array.from({ length: 1_001 }, () => 'k'), [], false]],
+    ['keys that are not an array', [1, 'x', { length: 1 }, [], false]],
+    ['a key that is not a string', [1, 'x', ['a', 1], [], false]],
+    ['a tag that is an object', [1, 'x', [], [{}], false]],
+    ['a clear that is not a boolean', [1, 'x', [], [], 'yes']],
+    ['a missing field', [BUS_FORMAT_VERSION, 'x', [], [], false]],
+    ['an extra field', [BUS_FORMAT_VERSION, 'x', [], [], false, true, 1]],
+    ['an empty sender', [1, '', [], [], false]],
+    ['a sender that is not a string', [1, 7, [], [], false]],
+    ['more keys than a message may carry', [1, 'x', Array.from({ length: 1_001 }, () => 'k'), [], false]],
     ['a map', { sender: 'x' }],
     ['a string', 'hello'],
     ['null', null],
@@ -41,6 +53,6 @@ describe('bus message codec', () => {
   });
 
   it('recognizes a message of another format version without reading its content', () => {
-    expect(decodeBusMessage(pack([2, 'newer', { anything: true }]))).toEqual({ kind: 'other-version', sender: 'newer', version: 2 });
+    expect(decodeBusMessage(pack([3, 'newer', { anything: true }]))).toEqual({ kind: 'other-version', sender: 'newer', version: 3 });
   });
 });

@@ -1,5 +1,5 @@
 import { BoundedPositionMap } from './bounded-position-map.js';
-import { InvalidationLog } from './invalidation-log.js';
+import { InvalidationLog, TAGS_CURRENT, TAGS_INVALID, TAGS_STALE } from './invalidation-log.js';
 
 describe('InvalidationLog', () => {
   it('tells whether a key, its tags or the namespace changed since a position', () => {
@@ -20,14 +20,28 @@ describe('InvalidationLog', () => {
   it('invalidates recorded tag versions once the tag is invalidated', () => {
     const log = new InvalidationLog();
     const versions = log.tagVersions(['products']);
-    expect(log.tagsCurrent(versions)).toBe(true);
+    expect(log.tagState(versions)).toBe(TAGS_CURRENT);
     log.recordTags(['other']);
-    expect(log.tagsCurrent(versions)).toBe(true);
+    expect(log.tagState(versions)).toBe(TAGS_CURRENT);
     log.recordTags(['products']);
-    expect(log.tagsCurrent(versions)).toBe(false);
-    expect(log.tagsCurrent(log.tagVersions(['products']))).toBe(true);
+    expect(log.tagState(versions)).toBe(TAGS_INVALID);
+    expect(log.tagState(log.tagVersions(['products']))).toBe(TAGS_CURRENT);
     log.recordClear();
-    expect(log.tagsCurrent(versions)).toBe(false);
+    expect(log.tagState(versions)).toBe(TAGS_INVALID);
+  });
+
+  it('leaves entries stale after a soft tag invalidation, and invalid after a hard one', () => {
+    const log = new InvalidationLog();
+    const start = log.position;
+    const versions = log.tagVersions(['products', 'other']);
+    log.recordTags(['products'], true);
+    expect(log.tagState(versions)).toBe(TAGS_STALE);
+    expect(log.unchangedSince(start, 'k', ['products'])).toBe(false);
+    log.recordTags(['other'], true);
+    expect(log.tagState(versions)).toBe(TAGS_STALE);
+    log.recordTags(['other']);
+    expect(log.tagState(versions)).toBe(TAGS_INVALID);
+    expect(log.tagState(log.tagVersions(['products']))).toBe(TAGS_CURRENT);
   });
 
   it('keeps a bounded number of tags; an entry older than what it forgot counts as invalidated', () => {
@@ -35,12 +49,12 @@ describe('InvalidationLog', () => {
     const old = log.tagVersions(['product:1']);
     for (let id = 0; id < 200_000; id += 1) log.recordTags([`product:${id}`]);
     expect(log.size.tags).toBeLessThanOrEqual(50_000);
-    expect(log.tagsCurrent(old)).toBe(false);
+    expect(log.tagState(old)).toBe(TAGS_INVALID);
     const recent = log.tagVersions(['product:1', 'product:199999']);
     log.recordTags(['product:200000']);
-    expect(log.tagsCurrent(recent)).toBe(true);
+    expect(log.tagState(recent)).toBe(TAGS_CURRENT);
     log.recordTags(['product:1']);
-    expect(log.tagsCurrent(recent)).toBe(false);
+    expect(log.tagState(recent)).toBe(TAGS_INVALID);
   });
 
   it('keeps a bounded number of keys without failing the reads in flight that started after what it forgot', () => {

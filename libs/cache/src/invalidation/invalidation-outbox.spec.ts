@@ -9,6 +9,14 @@ describe('InvalidationOutbox', () => {
     expect(outbox.isEmpty).toBe(true);
   });
 
+  it('keeps soft invalidations apart, a hard one of the same key or tag superseding them', () => {
+    const outbox = new InvalidationOutbox();
+    outbox.add({ keys: ['a', 'b'], tags: ['t', 'u'], soft: true });
+    outbox.add({ keys: ['b'], tags: ['u'] });
+    outbox.add({ keys: ['b'], tags: ['u'], soft: true });
+    expect(outbox.drain()).toEqual([{ keys: ['b'] }, { tags: ['u'] }, { keys: ['a'], soft: true }, { tags: ['t'], soft: true }]);
+  });
+
   it('splits large batches into messages of at most 1,000 items', () => {
     const outbox = new InvalidationOutbox();
     outbox.add({ keys: Array.from({ length: 2_500 }, (_, index) => `k${index}`) });

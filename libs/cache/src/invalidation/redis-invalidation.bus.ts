@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
+import { CacheEvents } from '../events/cache.events.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { MemoryStore } from '../stores/memory.store.js';
 import { withTimeout } from '../timing/with-timeout.js';
@@ -56,6 +57,7 @@ export class RedisInvalidationBus implements InvalidationBus {
     private readonly l1: MemoryStore | undefined,
     private readonly stats: CacheStats,
     private readonly logger: Logger,
+    private readonly events = new CacheEvents(),
   ) {
     this.channel = `tiered-cache:${settings.namespace}:invalidations`;
     this.malformed = new ThrottledWarning(logger);
@@ -194,6 +196,9 @@ export class RedisInvalidationBus implements InvalidationBus {
       if (decoded.kind === 'malformed') return this.reject('malformed message ignored');
       if (decoded.sender === this.instanceId) return;
       this.stats.invalidations.remote += 1;
+      if (this.events.listening['bus-message']) {
+        this.events.emit('bus-message', { sender: decoded.sender, version: decoded.version });
+      }
       if (decoded.kind === 'message') return this.deliver(decoded.message);
       // NOTE: a message in another format version (a rolling upgrade) says something changed but not
       // what: dropping L1 is the only safe answer.

@@ -51,6 +51,9 @@ export class CacheMetricsCollector {
     this.gauge(registers, 'cache_memory_bytes', 'Approximate bytes held (with l1.maxBytes), per layer.', ['cache_layer'], (stats) =>
       l1Value(stats.l1Size?.bytes()),
     );
+    this.gauge(registers, 'cache_l2_breaker_open', '1 while the L2 circuit breaker is open (Redis calls skipped), else 0.', [], (stats) =>
+      stats.l2BreakerOpen === undefined ? [] : [[{}, stats.l2BreakerOpen() ? 1 : 0]],
+    );
     this.changeFeed(registers);
     this.durations = new Histogram({
       name: 'cache_operation_duration_seconds',

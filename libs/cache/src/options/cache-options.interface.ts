@@ -1,4 +1,4 @@
-import type { ModuleMetadata } from '@nestjs/common';
+import type { FactoryProvider, ModuleMetadata, Provider, Type } from '@nestjs/common';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import type { Duration } from './duration.parser.js';
 
@@ -82,12 +82,28 @@ export interface ChangeFeedOptions {
 
 /** Options of {@link CacheModule.forRoot}. */
 export interface CacheModuleOptions {
+  /**
+   * The cache's name, for several caches in one application: inject it with `@InjectCache(name)`, route
+   * decorators to it with `cache: name`. Default `'default'` (injected as `CacheService`).
+   */
+  name?: string;
   /** Prefix of every key this app writes; matches `[A-Za-z0-9_.-]+`. */
   namespace: string;
   /** Default freshness of an entry. Default `'5m'`. */
   defaultTtl?: Duration;
   /** Default stale window after ttl, for fail-safe and stale-while-revalidate. Default `0`. */
   grace?: Duration;
+  /**
+   * Random spread of every entry's ttl, as a fraction: `0.1` makes each ttl up to ±10 % longer or shorter,
+   * so keys written together do not all expire together. From 0 (default) to below 1.
+   */
+  jitter?: number;
+  /**
+   * After a loader fails within grace, how long the stale value is served without calling the loader
+   * again (per key and instance), so a failing database is not retried by every request. `0` retries at
+   * every call. Default `'1s'`.
+   */
+  failureThrottle?: Duration;
   /** In-process tier, or `false` to disable it. */
   l1?: L1Options | false;
   /** Redis tier, or `false` to disable it. */
@@ -102,12 +118,28 @@ export interface CacheModuleOptions {
   isGlobal?: boolean;
 }
 
-/** Options of {@link CacheModule.forRootAsync}. */
+/** Builds a cache's options: the class given to `forRootAsync({ useClass })` or `useExisting`. */
+export interface CacheOptionsFactory {
+  createCacheOptions(): CacheModuleOptions | Promise<CacheModuleOptions>;
+}
+
+/**
+ * Options of {@link CacheModule.forRootAsync}: one of `useFactory` (with `inject`), `useClass` or
+ * `useExisting`; `name` and `isGlobal` are given here, as Nest needs them before any provider runs.
+ */
 export interface CacheModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  /** Providers to inject into `useFactory`. */
-  inject?: (string | symbol | Function)[];
-  /** Builds the options, possibly from configuration. */
-  useFactory: (...args: never[]) => CacheModuleOptions | Promise<CacheModuleOptions>;
+  /** The cache's name (see {@link CacheModuleOptions.name}). */
+  name?: string;
   /** Register the module globally. Default `false`. */
   isGlobal?: boolean;
+  /** Builds the options, possibly from configuration. */
+  useFactory?: (...args: never[]) => CacheModuleOptions | Promise<CacheModuleOptions>;
+  /** Providers to inject into `useFactory`. */
+  inject?: FactoryProvider['inject'];
+  /** A class the module instantiates, whose `createCacheOptions()` builds the options. */
+  useClass?: Type<CacheOptionsFactory>;
+  /** A provider visible to the module (e.g. from `imports`) whose `createCacheOptions()` builds the options. */
+  useExisting?: Type<CacheOptionsFactory>;
+  /** More providers for the module, e.g. those `useFactory` injects. */
+  extraProviders?: Provider[];
 }

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
-import { globalFlag, resolveCacheOptions } from './cache-options.validator.js';
-import { InvalidCacheOptionError, MAX_DURATION, parseDuration } from './duration.parser.js';
+import { cacheName, globalFlag, resolveCacheOptions } from './cache-options.validator.js';
+import { MAX_DURATION, parseDuration } from './duration.parser.js';
+import { InvalidCacheOptionError } from '../cache.errors.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -44,10 +45,20 @@ describe('globalFlag', () => {
   });
 });
 
+describe('cacheName', () => {
+  it.each([[undefined, 'default'], ['catalog', 'catalog'], ['eu-1.v2_x', 'eu-1.v2_x']])('reads %p as %p', (input, expected) => {
+    expect(cacheName(input)).toBe(expected);
+  });
+
+  it.each(['', 'two words', 'a:b', 1, null])('rejects %p, naming the option', (input) => {
+    expect(() => cacheName(input, 'cache')).toThrow(/'cache'.*must match/);
+  });
+});
+
 describe('resolveCacheOptions', () => {
   it('applies defaults', () => {
     const resolved = resolveCacheOptions({ namespace: 'shop' });
-    expect(resolved).toMatchObject({ namespace: 'shop', defaultTtl: 300_000, grace: 0, l2: false, bus: false });
+    expect(resolved).toMatchObject({ namespace: 'shop', defaultTtl: 300_000, grace: 0, jitter: 0, failureThrottle: 1_000, l2: false, bus: false });
     expect(resolved.l1).toEqual({ max: 10_000, maxBytes: undefined, ttl: 30_000 });
   });
 
@@ -64,7 +75,17 @@ describe('resolveCacheOptions', () => {
     redis.disconnect();
   });
 
+  it('resolves jitter and failureThrottle', () => {
+    expect(resolveCacheOptions({ namespace: 'shop', jitter: 0.1, failureThrottle: '5s' })).toMatchObject({ jitter: 0.1, failureThrottle: 5_000 });
+    expect(resolveCacheOptions({ namespace: 'shop', failureThrottle: 0 }).failureThrottle).toBe(0);
+  });
+
   it.each([
+    [{ namespace: 'shop', jitter: 1 }, /'jitter'.*from 0 to below 1/],
+    [{ namespace: 'shop', jitter: -0.1 }, /'jitter'/],
+    [{ namespace: 'shop', jitter: '0.1' }, /'jitter'/],
+    [{ namespace: 'shop', jitter: Number.NaN }, /'jitter'/],
+    [{ namespace: 'shop', failureThrottle: '1 second' }, /'failureThrottle'/],
     [{ namespace: 'shop', colour: 'red' }, /'colour'.*allowed: namespace/],
     [{ namespace: 'a b' }, /'namespace'.*\[A-Za-z0-9_.-\]\+/],
     [{ namespace: '' }, /'namespace'/],

@@ -8,9 +8,12 @@ import type {
   RedisConnectionOption,
   WriteBehindOptions,
 } from './cache-options.interface.js';
-import { InvalidCacheOptionError, parseDuration } from './duration.parser.js';
+import { parseDuration } from './duration.parser.js';
+import { DEFAULT_CACHE_NAME } from './cache-name.js';
 import type { ResolvedCacheOptions } from './resolved-options.interface.js';
+import { InvalidCacheOptionError } from '../cache.errors.js';
 
+/** Namespaces and cache names. */
 const NAMESPACE_PATTERN = /^[A-Za-z0-9_.-]+$/;
 
 /**
@@ -23,7 +26,7 @@ export const MAX_L1_ENTRIES = 10_000_000;
 const MAX_COUNT = 1_000_000;
 
 const ALLOWED_KEYS = {
-  root: ['namespace', 'defaultTtl', 'grace', 'l1', 'l2', 'bus', 'writeBehind', 'changeFeed', 'isGlobal'],
+  root: ['namespace', 'defaultTtl', 'grace', 'jitter', 'failureThrottle', 'l1', 'l2', 'bus', 'writeBehind', 'changeFeed', 'isGlobal', 'name'],
   l1: ['max', 'maxBytes', 'ttl'],
   l2: ['redis', 'commandTimeout', 'breakerThreshold', 'breakerCooldown', 'lockWait'],
   bus: ['redis', 'maxStaleness'],
@@ -47,6 +50,8 @@ export function resolveCacheOptions(options: CacheModuleOptions): ResolvedCacheO
     namespace: options.namespace,
     defaultTtl: positiveDuration(options.defaultTtl ?? '5m', 'defaultTtl'),
     grace: parseDuration(options.grace ?? 0, 'grace'),
+    jitter: resolveJitter(options.jitter ?? 0, 'jitter'),
+    failureThrottle: parseDuration(options.failureThrottle ?? '1s', 'failureThrottle'),
     l1: resolveL1(options.l1),
     l2,
     bus: l2 ? resolveBus(options.bus) : false,
@@ -151,6 +156,12 @@ function isRedisUrl(value: string): boolean {
   }
 }
 
+/** Checks a ttl jitter (module or per call): a fraction from 0 to below 1. */
+export function resolveJitter(value: unknown, option: string): number {
+  if (typeof value === 'number' && value >= 0 && value < 1) return value;
+  throw new InvalidCacheOptionError(option, `${shown(value)} must be a number from 0 to below 1 (0.1 = up to ±10 %)`);
+}
+
 function positiveDuration(value: unknown, option: string): number {
   const milliseconds = parseDuration(value, option);
   if (milliseconds > 0) return milliseconds;
@@ -168,6 +179,16 @@ function positiveInteger(value: unknown, option: string, max: number): number {
  */
 export function globalFlag(value: unknown): boolean {
   return booleanOption(value ?? false, 'isGlobal');
+}
+
+/**
+ * Checks a cache name (`forRoot`/`forRootAsync`'s `name`, a decorator's `cache`) where it is declared;
+ * `undefined` is the default cache.
+ */
+export function cacheName(value: unknown, option = 'name'): string {
+  if (value === undefined) return DEFAULT_CACHE_NAME;
+  if (typeof value === 'string' && NAMESPACE_PATTERN.test(value)) return value;
+  throw new InvalidCacheOptionError(option, `${shown(value)} must match [A-Za-z0-9_.-]+`);
 }
 
 function booleanOption(value: unknown, option: string): boolean {

@@ -1,3 +1,5 @@
+import { InvalidCacheOptionError } from '../cache.errors.js';
+
 /** A duration: a number of milliseconds, or a string such as `'500ms'`, `'30s'`, `'5m'`, `'1h'`, `'1d'`. */
 export type Duration = number | `${number}${DurationUnit}`;
 
@@ -20,16 +22,10 @@ export const MAX_DURATION = 2 ** 31 - 1;
 
 const DURATION_PATTERN = /^(\d+)(?:\.(\d+))?(ms|s|m|h|d)$/;
 
-/** Thrown when an option holds a value that is not allowed; the message names the option. */
-export class InvalidCacheOptionError extends Error {
-  constructor(
-    readonly option: string,
-    message: string,
-  ) {
-    super(`nestjs-tiered-cache: invalid option '${option}': ${message}`);
-    this.name = 'InvalidCacheOptionError';
-  }
-}
+// NOTE: per-call options (`getOrSet(key, loader, { ttl: '1h' })`) are parsed on every call: a valid
+// string seen before is looked up instead (a regex, BigInt arithmetic and strings otherwise).
+const parsed = new Map<string, number>();
+const MAX_PARSED = 1_000;
 
 /**
  * Parses a {@link Duration} into a whole number of milliseconds, from 0 to {@link MAX_DURATION}.
@@ -37,7 +33,9 @@ export class InvalidCacheOptionError extends Error {
  * @param option the option's name, used in the error message.
  */
 export function parseDuration(value: unknown, option: string): number {
-  if (typeof value === 'number') return checkedMilliseconds(value, String(value), option);
+  if (typeof value === 'number') return checkedMilliseconds(value, value, option);
+  const known = typeof value === 'string' ? parsed.get(value) : undefined;
+  if (known !== undefined) return known;
   const match = typeof value === 'string' ? DURATION_PATTERN.exec(value.trim()) : null;
   if (!match) {
     throw new InvalidCacheOptionError(
@@ -45,7 +43,9 @@ export function parseDuration(value: unknown, option: string): number {
       `${describe(value)} is not a duration; use milliseconds or a string like '500ms', '30s', '5m', '1h', '1d'`,
     );
   }
-  return checkedMilliseconds(exactMilliseconds(match), describe(value), option);
+  const milliseconds = checkedMilliseconds(exactMilliseconds(match), value, option);
+  if (parsed.size < MAX_PARSED) parsed.set(value as string, milliseconds);
+  return milliseconds;
 }
 
 // NOTE: BigInt keeps '1.1s' exact (1.1 * 1000 is 1100.0000000000002 in floating point) and a 400-digit
@@ -58,9 +58,9 @@ function exactMilliseconds([, whole, fraction = '', unit]: RegExpExecArray): num
   return milliseconds > BigInt(MAX_DURATION) ? Infinity : Number(milliseconds);
 }
 
-function checkedMilliseconds(milliseconds: number, shown: string, option: string): number {
+function checkedMilliseconds(milliseconds: number, value: unknown, option: string): number {
   if (Number.isInteger(milliseconds) && milliseconds >= 0 && milliseconds <= MAX_DURATION) return milliseconds;
-  throw new InvalidCacheOptionError(option, `${shown} must be a whole number of milliseconds from 0 to ${MAX_DURATION} (about 24.8 days)`);
+  throw new InvalidCacheOptionError(option, `${describe(value)} must be a whole number of milliseconds from 0 to ${MAX_DURATION} (about 24.8 days)`);
 }
 
 function describe(value: unknown): string {

@@ -5,6 +5,8 @@ export interface ResolvedCacheOptions {
   namespace: string;
   defaultTtl: number;
   grace: number;
+  jitter: number;
+  failureThrottle: number;
   l1: { max: number; maxBytes: number | undefined; ttl: number } | false;
   l2:
     | {

@@ -1,16 +1,7 @@
+import { MissingPeerDependencyError } from '../cache.errors.js';
+
 /** The optional peer dependencies, each loaded only by the feature that needs it. */
 export type OptionalPeer = 'bullmq' | 'cron' | 'pg' | 'prom-client';
-
-/** Thrown at startup when a feature is configured whose optional peer dependency is not installed. */
-export class MissingPeerDependencyError extends Error {
-  constructor(
-    readonly packageName: OptionalPeer,
-    feature: string,
-  ) {
-    super(`nestjs-tiered-cache: ${feature} needs the package '${packageName}', which is not installed: npm install ${packageName}`);
-    this.name = 'MissingPeerDependencyError';
-  }
-}
 
 const loaded = new Map<OptionalPeer, unknown>();
 

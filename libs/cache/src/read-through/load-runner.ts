@@ -1,3 +1,4 @@
+import type { CacheEvents } from '../events/cache.events.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { RedisBudget } from '../stores/redis-budget.js';
 import type { LockMode } from '../stores/redis.store.js';
@@ -37,6 +38,7 @@ export class LoadRunner {
     private readonly tiered: TieredStore,
     private readonly stats: CacheStats,
     private readonly lock: LockSettings,
+    private readonly events: CacheEvents,
   ) {}
 
   /**
@@ -58,7 +60,7 @@ export class LoadRunner {
 
   /** Runs the loader; caches its result unless skipped or not cacheable; the lock is released either way. */
   async loadAndStore<T>({ key, loader, plan, staleValue, tags, token, budget, publish }: LoadAttempt<T>): Promise<T> {
-    const context = new LoaderContextState<T>(key, staleValue, { ttl: plan.ttl, grace: plan.grace, tags: plan.tags, l1: plan.l1 });
+    const context = new LoaderContextState<T>(key, staleValue, { ttl: plan.ttl, grace: plan.grace, tags: plan.tags, l1: plan.l1, jitter: plan.jitter });
     const stop = this.stats.time('load', 'loader');
     const started = Date.now();
     const heartbeat = this.keepLocked(key, token);
@@ -74,6 +76,7 @@ export class LoadRunner {
       stop();
     }
     context.plan.loadDuration = Date.now() - started;
+    if (this.events.listening.loaded) this.events.emit('loaded', { key, duration: context.plan.loadDuration });
     const cacheable = plan.shouldCache ? plan.shouldCache(value) : value !== undefined;
     if (context.skipped || !cacheable) {
       this.release(key, token);

@@ -1,16 +1,14 @@
 import type { Logger } from '@nestjs/common';
-import type { InvalidationMessage } from '../invalidation/invalidation-message.js';
-import { entryValue } from '../serialization/envelope.codec.js';
+import type { CacheEvents } from '../events/cache.events.js';
 import type { CacheStats } from '../stats/cache-stats.js';
-import type { CacheEntry } from '../stores/cache-entry.interface.js';
 import type { RedisBudget } from '../stores/redis-budget.js';
 import type { EntryPlan, TieredStore } from '../stores/tiered.store.js';
-import { OperationTimeoutError, withTimeout } from '../timing/with-timeout.js';
-import type { RefreshAhead } from '../refresh/refresh-ahead.js';
-import { isRefreshDue, type RefreshAt } from '../refresh/refresh-policy.js';
+import { withTimeout } from '../timing/with-timeout.js';
+import type { RefreshAt } from '../refresh/refresh-policy.js';
 import type { LoadAttempt, LoadRunner } from './load-runner.js';
 import type { LoaderContext } from './loader-context.js';
-import { CacheLoadTimeoutError } from './cache-load-timeout.error.js';
+import { CacheLoadTimeoutError, OperationTimeoutError } from '../cache.errors.js';
+import { FailureThrottle } from './failure-throttle.js';
 
 /** A loader for `getOrSet`. */
 export type Loader<T> = (context: LoaderContext<T>) => Promise<T> | T;
@@ -25,6 +23,8 @@ export interface ReadThroughPlan extends EntryPlan {
   shouldCache: ((value: unknown) => boolean) | undefined;
   /** Refresh a fresh entry in the background once it is this far into its ttl. */
   refreshAt?: RefreshAt;
+  /** After a failed load within grace, how long the stale value is served without loading; default the module's. */
+  failureThrottle?: number;
 }
 
 /** Settings of the cross-instance lock, in milliseconds. */
@@ -37,14 +37,20 @@ export interface LockSettings {
   owner: string;
 }
 
-interface StaleValue<T> {
+/** A value past its ttl but within grace: what a failing or slow load falls back to. */
+export interface StaleValue<T> {
   value: T;
   createdAt: number;
 }
 
-interface SharedLoad {
-  promise: Promise<unknown>;
-  tags: readonly string[];
+/** Where one read stands when it has to load: its Redis budget and the invalidation log's position before its L2 read. */
+export interface LoadContext<T> {
+  budget: RedisBudget;
+  position: number;
+  /** Inside `refreshing(fn)`: the load takes the lock from any holder and tells other instances. */
+  refreshing: boolean;
+  /** Reads L2 again while another instance loads: its fresh value (counted as a hit, copied into L1) or `undefined`. */
+  readFreshL2(): Promise<{ value: T } | undefined>;
 }
 
 const FIRST_POLL_DELAY = 10;
@@ -53,12 +59,11 @@ const LONGEST_POLL_DELAY = 100;
 export const DEFAULT_HARD_TIMEOUT = 60_000;
 
 /**
- * Read-through with stampede protection: concurrent misses of one key in this process share one load;
- * across processes a Redis lock lets one instance load while the others wait for its result. Past ttl
- * within grace, a failing or slow loader yields the stale value.
+ * The miss side of the read path, after L1 and L2: across processes a Redis lock lets one instance load
+ * while the others wait for its result. Past ttl within grace, a failing or slow loader yields the stale value.
  */
 export class ReadThrough {
-  private readonly inFlight = new Map<string, SharedLoad>();
+  private readonly throttle = new FailureThrottle();
 
   constructor(
     private readonly tiered: TieredStore,
@@ -66,61 +71,18 @@ export class ReadThrough {
     private readonly logger: Logger,
     private readonly lock: LockSettings,
     private readonly runner: LoadRunner,
-    private readonly refreshAhead: RefreshAhead,
+    private readonly events: CacheEvents,
+    /** The module's `failureThrottle`, in milliseconds. */
+    private readonly failureThrottle: number,
   ) {}
 
-  /** Loads `key` after an L1 miss (or a stale L1 entry), sharing the load with concurrent callers. */
-  load<T>(key: string, loader: Loader<T>, plan: ReadThroughPlan, l1Entry: CacheEntry<T> | undefined, refreshing: boolean): Promise<T> {
-    if (!refreshing) {
-      const shared = this.inFlight.get(key);
-      if (shared !== undefined) {
-        this.stats.coalesced += 1;
-        return shared.promise as Promise<T>;
-      }
-    }
-    const promise: Promise<T> = this.resolve(key, loader, plan, l1Entry, refreshing).finally(() => {
-      if (this.inFlight.get(key)?.promise === promise) this.inFlight.delete(key);
-    });
-    if (!refreshing) this.inFlight.set(key, { promise, tags: plan.tags });
-    return promise;
-  }
-
-  /** New callers must not join a load that an invalidation has made stale; other loads stay shared. */
-  forget(message: InvalidationMessage): void {
-    if (message.clear) {
-      this.inFlight.clear();
-      return;
-    }
-    for (const key of message.keys ?? []) this.inFlight.delete(key);
-    if (!message.tags?.length) return;
-    const tags = new Set(message.tags);
-    for (const [key, load] of this.inFlight) {
-      if (load.tags.some((tag) => tags.has(tag))) this.inFlight.delete(key);
-    }
-  }
-
-  private async resolve<T>(
-    key: string,
-    loader: Loader<T>,
-    plan: ReadThroughPlan,
-    l1Entry: CacheEntry<T> | undefined,
-    refreshing: boolean,
-  ): Promise<T> {
-    let stale = l1Entry && l1Entry.staleUntil > Date.now() ? { value: l1Entry.value, createdAt: l1Entry.createdAt } : undefined;
-    const budget = this.tiered.budget();
-    const position = this.tiered.position;
-    // NOTE: one round trip each: the entry with its tags' versions; on a miss the tag snapshot with the
-    // lock; after the loader, the write.
-    const found = refreshing ? undefined : await this.tiered.readL2(key, budget, plan.tags);
-    if (found && found.freshUntil > Date.now()) {
-      this.stats.hits.l2 += 1;
-      if (plan.refreshAt !== undefined && isRefreshDue(found, plan.refreshAt, Date.now())) this.refreshAhead.start(key, loader, plan);
-      return this.tiered.promote<T>(key, found, position, plan.l1);
-    }
-    if (!refreshing && this.tiered.l2) this.stats.misses.l2 += 1;
-    if (found && found.staleUntil > Date.now() && (!stale || found.createdAt > stale.createdAt)) {
-      stale = { value: entryValue<T>(found), createdAt: found.createdAt };
-    }
+  /**
+   * Runs `loader` under `key`'s lock, or waits for the instance holding it; `stale` is the fallback, served
+   * without loading while the failure throttle holds.
+   */
+  async load<T>(key: string, loader: Loader<T>, plan: ReadThroughPlan, stale: StaleValue<T> | undefined, context: LoadContext<T>): Promise<T> {
+    if (stale && this.throttle.holds(key, stale.createdAt)) return this.serveStale(key, stale, 'failure throttle', false);
+    const { budget, position, refreshing } = context;
     // NOTE: a refresh replaces whatever load is running: its result is newer.
     const [tags, claim] = await Promise.all([
       this.tiered.snapshotTags(plan.tags, plan.ttl + plan.grace, budget),
@@ -129,8 +91,8 @@ export class ReadThrough {
     const attempt = { key, loader, plan, staleValue: stale?.value, tags: { ...tags, position }, budget, publish: refreshing };
     if (!claim.held) return this.runLoader(key, stale, { ...attempt, token: claim.token });
     if (stale) return this.serveStale(key, stale, 'another instance is refreshing it');
-    const outcome = await this.awaitOtherLoader<T>(key, position, plan.l1, budget);
-    if ('found' in outcome) return outcome.found;
+    const outcome = await this.awaitOtherLoader(key, context);
+    if ('found' in outcome) return outcome.found.value;
     // NOTE: past lockWait with the lock still held (its holder extends it while loading), this caller loads
     // too but cannot write: the slow load's result is the one cached. A dead holder's lock expires within its ttl.
     return this.runLoader(key, stale, { ...attempt, token: outcome.token });
@@ -147,6 +109,7 @@ export class ReadThrough {
     } catch (error: unknown) {
       if (!(error instanceof OperationTimeoutError)) {
         if (!stale) throw error;
+        this.throttle.start(key, plan.failureThrottle ?? this.failureThrottle, stale.createdAt);
         return this.serveStale(key, stale, `the loader failed: ${describe(error)}`);
       }
       // NOTE: the late load goes on and still lands in the cache (through its lock); only its failure is left to report.
@@ -158,9 +121,11 @@ export class ReadThrough {
     }
   }
 
-  private serveStale<T>(key: string, stale: StaleValue<T>, reason: string): T {
+  // NOTE: not logged while the failure throttle holds: the failure that started it was, once.
+  private serveStale<T>(key: string, stale: StaleValue<T>, reason: string, log = true): T {
     this.stats.staleHits += 1;
-    this.logger.warn(`Serving stale '${key}': ${reason}`);
+    if (log) this.logger.warn(`Serving stale '${key}': ${reason}`);
+    if (this.events.listening.stale) this.events.emit('stale', { key, reason });
     return stale.value;
   }
 
@@ -168,15 +133,12 @@ export class ReadThrough {
    * Polls for the other instance's result until `lockWait`. Claims the lock when it is released without
    * one; otherwise returns a token that does not hold it.
    */
-  private async awaitOtherLoader<T>(key: string, position: number, useL1: boolean | undefined, budget: RedisBudget): Promise<{ found: T } | { token: string }> {
+  private async awaitOtherLoader<T>(key: string, { budget, readFreshL2 }: LoadContext<T>): Promise<{ found: { value: T } } | { token: string }> {
     const deadline = Date.now() + this.lock.wait;
     for (let pause = FIRST_POLL_DELAY; ; pause = Math.min(pause * 2, LONGEST_POLL_DELAY)) {
       await sleep(Math.max(0, Math.min(pause, deadline - Date.now())));
-      const found = await this.tiered.readL2(key, budget);
-      if (found && found.freshUntil > Date.now()) {
-        this.stats.hits.l2 += 1;
-        return { found: this.tiered.promote<T>(key, found, position, useL1) };
-      }
+      const found = await readFreshL2();
+      if (found !== undefined) return { found };
       const claim = await this.runner.claim(key, 'nx', budget);
       if (!claim.held || Date.now() >= deadline) return { token: claim.token };
     }

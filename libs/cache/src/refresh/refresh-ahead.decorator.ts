@@ -14,5 +14,5 @@ export function RefreshAhead<Args extends unknown[], Result>(
   options: CacheableOptions<Args, Result> & { refreshAt?: RefreshAt } = {},
 ): AsyncMethodDecorator<Args, Result> {
   const refreshAt = options.refreshAt ?? DEFAULT_REFRESH_AT;
-  return cacheDecorator<Args, Result>((site) => new CacheableOperation(site, { ...options, refreshAt }));
+  return cacheDecorator<Args, Result>(options, (site) => new CacheableOperation(site, { ...options, refreshAt }));
 }

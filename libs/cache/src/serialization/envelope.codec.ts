@@ -1,5 +1,5 @@
 import type { CacheEntry } from '../stores/cache-entry.interface.js';
-import { deserialize, serialize, tryDeserialize } from './value.serializer.js';
+import { deserialize, serialize, tryDeserialize, UNDECODABLE } from './value.serializer.js';
 
 /** An entry whose value is still encoded: L1 decodes it into its own read-only copy. */
 export interface EncodedEntry extends Omit<CacheEntry, 'value'> {
@@ -17,6 +17,9 @@ export interface DecodedEntry extends EncodedEntry {
 const MARKER = 0xc1;
 const HEADER_BYTES = 1 + 8 * 4 + 4;
 const TAG_LENGTH_OFFSET = 33;
+
+/** Where an envelope keeps its times (byte offsets of big-endian doubles), for scripts that rewrite them in Redis. */
+export const ENVELOPE_LAYOUT = { marker: MARKER, headerBytes: HEADER_BYTES, createdAt: 1, freshUntil: 9 } as const;
 
 /** Encodes an entry for L2 around already-encoded value bytes. */
 export function encodeEnvelope(entry: EncodedEntry): Buffer {
@@ -48,12 +51,12 @@ export function decodeEnvelope(raw: Buffer): DecodedEntry | undefined {
   const staleUntil = raw.readDoubleBE(17);
   const loadDuration = raw.readDoubleBE(25);
   if (!validTimes(createdAt, freshUntil, staleUntil, loadDuration)) return undefined;
-  const tags = tagBytes === 0 ? undefined : decodeTags(raw.subarray(HEADER_BYTES, HEADER_BYTES + tagBytes));
+  const valueStart = HEADER_BYTES + tagBytes;
+  const tags = tagBytes === 0 ? undefined : decodeTags(raw, HEADER_BYTES, valueStart);
   if (tags === null) return undefined;
-  const bytes = raw.subarray(HEADER_BYTES + tagBytes);
-  const decoded = tryDeserialize(bytes);
-  if (decoded === undefined) return undefined;
-  const entry: DecodedEntry = { createdAt, freshUntil, staleUntil, loadDuration, bytes, value: decoded.value };
+  const value = tryDeserialize(raw, valueStart);
+  if (value === UNDECODABLE) return undefined;
+  const entry: DecodedEntry = { createdAt, freshUntil, staleUntil, loadDuration, bytes: raw.subarray(valueStart), value };
   if (tags !== undefined) entry.tags = tags;
   return entry;
 }
@@ -77,11 +80,10 @@ function validTimes(createdAt: number, freshUntil: number, staleUntil: number, l
   );
 }
 
-/** Tag name → version, or `null` when the section is not exactly that. */
-function decodeTags(bytes: Uint8Array): Record<string, number> | null {
-  const decoded = tryDeserialize(bytes);
-  const tags = decoded?.value;
-  if (tags === null || typeof tags !== 'object' || Object.getPrototypeOf(tags) !== Object.prototype) return null;
+/** Tag name → version from `raw[start, end)`, or `null` when the section is not exactly that. */
+function decodeTags(raw: Buffer, start: number, end: number): Record<string, number> | null {
+  const tags = tryDeserialize(raw, start, end);
+  if (tags === UNDECODABLE || tags === null || typeof tags !== 'object' || Object.getPrototypeOf(tags) !== Object.prototype) return null;
   const versions = tags as Record<string, unknown>;
   for (const name in versions) if (!Number.isFinite(versions[name])) return null;
   return versions as Record<string, number>;

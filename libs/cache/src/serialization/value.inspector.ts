@@ -1,14 +1,6 @@
 /** How deeply a cached value may nest (objects, arrays, Maps, Sets); decoding needs stack room for each level. */
 export const MAX_VALUE_DEPTH = 512;
 
-/** Why a value cannot be cached, with the path to the offending part. */
-export class UncacheableValueError extends Error {
-  constructor(reason: string, path: string) {
-    super(path === '' ? reason : `${reason} (at ${path})`);
-    this.name = 'UncacheableValueError';
-  }
-}
-
 /** Unwinds from the offending part to the root, collecting the objects on the way. */
 class Problem {
   readonly ancestors: object[] = [];
@@ -34,7 +26,8 @@ const REFUSED_CLASSES: readonly [new (...args: never[]) => object, string][] = [
 
 /**
  * Checks that `value` round-trips (see the README's round-trip contract) and tells whether it holds a
- * `Map` (which needs the record encoding). Throws {@link UncacheableValueError} naming what and where:
+ * `Map` (which needs the record encoding). Throws a TypeError naming what and where (the reason a
+ * `CacheSerializationError` gives):
  * a function, a symbol, a string that is not well-formed Unicode, an own `__proto__` key, a Promise or
  * weak collection, a cycle, or nesting deeper than {@link MAX_VALUE_DEPTH}.
  */
@@ -45,9 +38,14 @@ export function inspectValue(value: unknown): boolean {
     if (!(error instanceof Problem)) throw error;
     const path = error.ancestors.reverse();
     const cycle = error.reason === TOO_DEEP ? cyclePath(path) : undefined;
-    if (cycle) throw new UncacheableValueError('it contains a cycle', describePath(cycle, cycle.at(-1)));
-    throw new UncacheableValueError(error.reason, error.reason === TOO_DEEP ? '' : describePath(path, error.leaf));
+    if (cycle) throw uncacheable('it contains a cycle', describePath(cycle, cycle.at(-1)));
+    throw uncacheable(error.reason, error.reason === TOO_DEEP ? '' : describePath(path, error.leaf));
   }
+}
+
+/** Why a value cannot be cached, with the path to the offending part. */
+function uncacheable(reason: string, path: string): TypeError {
+  return new TypeError(path === '' ? reason : `${reason} (at ${path})`);
 }
 
 function visit(value: unknown, depth: number): boolean {

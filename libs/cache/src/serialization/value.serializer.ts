@@ -1,6 +1,6 @@
 import { Packr, addExtension } from 'msgpackr';
-import { CacheSerializationError } from './serialization.error.js';
-import { inspectValue, UncacheableValueError } from './value.inspector.js';
+import { inspectValue } from './value.inspector.js';
+import { CacheSerializationError } from '../cache.errors.js';
 
 // NOTE: msgpackr would silently drop functions; an extension that throws turns that into a clear error.
 addExtension({
@@ -49,24 +49,34 @@ export function serialize(key: string, value: unknown): Buffer {
   }
 }
 
-/** Decodes what {@link serialize} produced; throws on bytes it did not produce. */
-export function deserialize<T>(bytes: Uint8Array): T {
-  const packr = bytes[0] === RECORD_FORMAT ? recordPackr : bytes[0] === PLAIN_FORMAT ? plainPackr : undefined;
-  if (packr === undefined) throw new TypeError(`nestjs-tiered-cache: unknown value format ${bytes[0]}`);
-  return packr.unpack(bytes.subarray(1)) as T;
+/** What {@link tryDeserialize} returns for bytes that do not decode. */
+export const UNDECODABLE: unique symbol = Symbol('undecodable');
+
+// NOTE: one window object reused by every decode (unpack reads it before decoding anything), so that
+// decoding a value inside an L2 reply needs neither a subarray nor an options object.
+const window = { start: 0, end: 0 };
+
+/** Decodes what {@link serialize} produced, found at `bytes[start, end)`; throws on bytes it did not produce. */
+export function deserialize<T>(bytes: Uint8Array, start = 0, end = bytes.length): T {
+  const format = bytes[start];
+  const packr = format === RECORD_FORMAT ? recordPackr : format === PLAIN_FORMAT ? plainPackr : undefined;
+  if (packr === undefined) throw new TypeError(`nestjs-tiered-cache: unknown value format ${format}`);
+  if (end <= start + 1) throw new TypeError('nestjs-tiered-cache: empty value');
+  window.start = start + 1;
+  window.end = end;
+  return packr.unpack(bytes, window) as T;
 }
 
-/** {@link deserialize} that never throws: `undefined` for bytes that do not decode (corrupt, truncated, foreign). */
-export function tryDeserialize<T>(bytes: Uint8Array): { value: T } | undefined {
+/** {@link deserialize} that never throws: {@link UNDECODABLE} for bytes that do not decode (corrupt, truncated, foreign). */
+export function tryDeserialize<T>(bytes: Uint8Array, start = 0, end = bytes.length): T | typeof UNDECODABLE {
   try {
-    return { value: deserialize<T>(bytes) };
+    return deserialize<T>(bytes, start, end);
   } catch {
-    return undefined;
+    return UNDECODABLE;
   }
 }
 
 function describeFailure(error: unknown): string {
-  if (error instanceof UncacheableValueError) return error.message;
   // NOTE: values within the depth limit can still exhaust a stack that was already deep when we were called.
   if (error instanceof RangeError) return `it is nested too deeply for the remaining call stack (${error.message})`;
   if (error instanceof Error) return error.message;

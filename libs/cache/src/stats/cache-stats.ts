@@ -27,6 +27,8 @@ export class CacheStats {
   loads = 0;
   /** Size of L1 (entries, and approximate bytes when `l1.maxBytes` is set); set by the L1 store. */
   l1Size: { keys(): number; bytes(): number | undefined } | undefined;
+  /** Whether the L2 circuit breaker is open; set by the L2 store. */
+  l2BreakerOpen: (() => boolean) | undefined;
   /** Write-behind persists that failed (each failed try). */
   writeBehindFailed = 0;
   /** Write-behind calls that ran the method at once because the queue could not take them. */

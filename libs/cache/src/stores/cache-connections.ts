@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { CACHE_OPTIONS } from '../cache.constants.js';
-import { InvalidCacheOptionError } from '../options/duration.parser.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
 import {
   awaitReady,
@@ -11,6 +10,7 @@ import {
   type ManagedConnection,
 } from './redis-connection.factory.js';
 import { requireRedisVersion } from './redis-version.check.js';
+import { InvalidCacheOptionError } from '../cache.errors.js';
 
 const READY_TIMEOUT = 3_000;
 

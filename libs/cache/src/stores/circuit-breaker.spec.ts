@@ -1,4 +1,5 @@
-import { CircuitBreaker, RedisUnavailableError } from './circuit-breaker.js';
+import { CircuitBreaker } from './circuit-breaker.js';
+import { RedisUnavailableError } from '../cache.errors.js';
 
 class ReplyError extends Error {
   override name = 'ReplyError';

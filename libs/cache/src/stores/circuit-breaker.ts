@@ -1,14 +1,4 @@
-/** Thrown instead of calling Redis while the circuit is open, or when a command outlives its deadline. */
-export class RedisUnavailableError extends Error {
-  constructor(
-    reason: string,
-    /** Whether the command may still reach Redis: its outcome is unknown, so a write may have been applied. */
-    readonly maybeApplied: boolean,
-  ) {
-    super(`nestjs-tiered-cache: Redis unavailable (${reason})`);
-    this.name = 'RedisUnavailableError';
-  }
-}
+import { RedisUnavailableError } from '../cache.errors.js';
 
 /** Whether a failed write may still have been applied by Redis (anything but a refusal before sending or an error reply). */
 export function mayHaveApplied(error: unknown): boolean {
@@ -21,9 +11,13 @@ export function isErrorReply(error: unknown): boolean {
   return error instanceof Error && error.name === 'ReplyError';
 }
 
-interface InFlightCall {
-  deadline: number;
-  reject: (error: Error) => void;
+/** A call in flight, tracked for its deadline; settled once through {@link CircuitBreaker.settle}. */
+export interface InFlightCall {
+  readonly deadline: number;
+  /** Whether this call is the probe of a half-open circuit. */
+  readonly probe: boolean;
+  /** Fails the caller (the deadline passed); the breaker has already counted the failure. */
+  fail(error: Error): void;
 }
 
 const LONGEST_SWEEP_INTERVAL = 50;
@@ -57,6 +51,11 @@ export class CircuitBreaker {
     return this.openUntil > Date.now() || this.probing;
   }
 
+  /** Whether the circuit is open: from the moment it opens until a call succeeds again (probes included). */
+  get isTripped(): boolean {
+    return this.openUntil !== 0;
+  }
+
   /** The deadline of a call starting now. */
   deadline(): number {
     return Date.now() + this.timeout;
@@ -72,34 +71,54 @@ export class CircuitBreaker {
    * Redis answering: only silence and connection failures open the circuit.
    */
   run<T>(operation: () => Promise<T>, deadline = this.deadline()): Promise<T> {
-    if (deadline <= Date.now()) return Promise.reject(new RedisUnavailableError('no time left for this call', false));
-    let isProbe: boolean;
+    let probe: boolean;
     try {
-      isProbe = this.admit();
+      probe = this.enter(deadline);
     } catch (error) {
       return Promise.reject(error as Error);
     }
     return new Promise<T>((resolve, reject) => {
-      const call: InFlightCall = {
-        deadline,
-        reject: (error) => this.settle(call, isProbe, isErrorReply(error)) && reject(error),
-      };
-      this.inFlight.add(call);
-      this.sweeper ??= this.startSweeper();
+      const call: InFlightCall = { deadline, probe, fail: reject };
+      this.track(call);
       operation().then(
-        (value) => this.settle(call, isProbe, true) && resolve(value),
-        (error: Error) => call.reject(error),
+        (value) => this.settle(call, true) && resolve(value),
+        (error: Error) => this.settle(call, isErrorReply(error)) && reject(error),
       );
     });
   }
 
+  /**
+   * Admits a call that its owner tracks and settles itself ({@link track}, {@link settle}): the batched
+   * reads, which need no closure per call. Returns whether it is the probe; throws
+   * {@link RedisUnavailableError} when refused (circuit open, or no time left).
+   */
+  enter(deadline: number): boolean {
+    if (deadline <= Date.now()) throw new RedisUnavailableError('no time left for this call', false);
+    return this.admit();
+  }
+
+  /** Watches an admitted call's deadline until it is settled. */
+  track(call: InFlightCall): void {
+    this.inFlight.add(call);
+    this.sweeper ??= this.startSweeper();
+  }
+
+  /**
+   * Records the outcome of a call once (a timed-out call may still answer later); `false` if it was
+   * already settled, in which case its caller has been told.
+   */
+  settle(call: InFlightCall, succeeded: boolean): boolean {
+    if (!this.inFlight.delete(call)) return false;
+    if (call.probe) this.probing = false;
+    if (succeeded) this.close();
+    else this.recordFailure();
+    return true;
+  }
+
   /** Closes the circuit: the connection just proved that Redis answers again (its 'ready' event). */
   reset(): void {
-    this.consecutiveFailures = 0;
     this.probing = false;
-    if (this.openUntil !== 0) this.onStateChange('closed', this.refusedWhileOpen);
-    this.openUntil = 0;
-    this.refusedWhileOpen = 0;
+    this.close();
   }
 
   /** Stops the timeout sweep (module shutdown). */
@@ -118,26 +137,18 @@ export class CircuitBreaker {
     return true;
   }
 
+  private close(): void {
+    this.consecutiveFailures = 0;
+    if (this.openUntil !== 0) this.onStateChange('closed', this.refusedWhileOpen);
+    this.openUntil = 0;
+    this.refusedWhileOpen = 0;
+  }
+
   private recordFailure(): void {
     this.consecutiveFailures += 1;
     if (this.consecutiveFailures < this.threshold) return;
     if (this.openUntil === 0) this.onStateChange('open', 0);
     this.openUntil = Date.now() + this.cooldown;
-  }
-
-  /** Records the outcome of a call once (a timed-out call may still answer later); false if already settled. */
-  private settle(call: InFlightCall, isProbe: boolean, succeeded: boolean): boolean {
-    if (!this.inFlight.delete(call)) return false;
-    if (isProbe) this.probing = false;
-    if (succeeded) {
-      this.consecutiveFailures = 0;
-      if (this.openUntil !== 0) this.onStateChange('closed', this.refusedWhileOpen);
-      this.openUntil = 0;
-      this.refusedWhileOpen = 0;
-    } else {
-      this.recordFailure();
-    }
-    return true;
   }
 
   private startSweeper(): NodeJS.Timeout {
@@ -150,7 +161,7 @@ export class CircuitBreaker {
   private sweep(): void {
     const now = Date.now();
     for (const call of this.inFlight) {
-      if (call.deadline <= now) call.reject(new RedisUnavailableError('no answer before the deadline', true));
+      if (call.deadline <= now && this.settle(call, false)) call.fail(new RedisUnavailableError('no answer before the deadline', true));
     }
   }
 }

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { InvalidationLog } from '../invalidation/invalidation-log.js';
+import { TAGS_INVALID, TAGS_STALE, type InvalidationLog } from '../invalidation/invalidation-log.js';
 import { freezeCopy, stringSize } from '../serialization/immutable-copy.js';
 import { deserialize, serialize } from '../serialization/value.serializer.js';
 import type { CacheStats } from '../stats/cache-stats.js';
@@ -10,6 +10,8 @@ interface MemoryRecord extends CacheEntry {
   bytes: Uint8Array | undefined;
   /** Estimated heap held by the entry, in bytes (what `l1.maxBytes` bounds). */
   size: number;
+  /** Soft-invalidated: served only as a stale value, never as a fresh one. */
+  softened: boolean;
 }
 
 // NOTE: what an entry holds besides its value and key: the record with its four timestamps, lru-cache's
@@ -66,20 +68,24 @@ export class MemoryStore implements CacheStore {
   /** Synchronous read for the hit path: the fresh, valid entry or `undefined`. */
   peekFresh<T>(key: string): CacheEntry<T> | undefined {
     const record = this.lru.get(key);
-    return record === undefined ? undefined : this.validRecord<T>(key, record);
+    return record === undefined || record.softened ? undefined : this.validRecord<T>(key, record, true);
   }
 
   /** The valid entry, fresh or still within its grace, or `undefined`. */
   peek<T>(key: string): CacheEntry<T> | undefined {
     const record = this.lru.get(key, ALLOW_STALE);
     if (record === undefined || record.staleUntil <= Date.now()) return undefined;
-    return this.validRecord<T>(key, record);
+    return this.validRecord<T>(key, record, false);
   }
 
-  private validRecord<T>(key: string, record: MemoryRecord): CacheEntry<T> | undefined {
-    if (record.tags !== undefined && !this.invalidations.tagsCurrent(record.tags)) {
-      this.lru.delete(key);
-      return undefined;
+  private validRecord<T>(key: string, record: MemoryRecord, freshOnly: boolean): CacheEntry<T> | undefined {
+    if (record.tags !== undefined) {
+      const state = this.invalidations.tagState(record.tags);
+      if (state === TAGS_INVALID) {
+        this.lru.delete(key);
+        return undefined;
+      }
+      if (state === TAGS_STALE && freshOnly) return undefined;
     }
     if (record.bytes === undefined) return record as CacheEntry<T>;
     return { ...record, value: deserialize<T>(record.bytes) };
@@ -115,6 +121,7 @@ export class MemoryStore implements CacheStore {
         // NOTE: a copy, never a view: `bytes` may be a slice of ioredis's socket chunk or of Buffer's shared pool.
         bytes: valueSize === undefined ? ownCopy(bytes) : undefined,
         size: ENTRY_OVERHEAD + stringSize(key) + tagsSize(entry.tags) + (valueSize ?? BYTES_OVERHEAD + bytes.length),
+        softened: false,
       };
       this.lru.set(key, record, { ttl });
     }
@@ -156,6 +163,20 @@ export class MemoryStore implements CacheStore {
   /** Synchronous clear. */
   clearNow(): void {
     this.lru.clear();
+  }
+
+  /**
+   * Soft invalidation: the entries stay (until their stale-until) as stale values for when a loader
+   * fails, but are never served fresh again.
+   */
+  softenNow(keys: readonly string[]): void {
+    const now = Date.now();
+    for (const key of keys) {
+      const record = this.lru.peek(key, ALLOW_STALE);
+      if (record === undefined) continue;
+      record.softened = true;
+      record.freshUntil = Math.min(record.freshUntil, now);
+    }
   }
 
   /** Synchronous delete, for invalidations that must take effect before any await. */

@@ -33,3 +33,21 @@ async function execPipeline(redis: Redis | Cluster, commands: readonly KeyedComm
     throw error;
   });
 }
+
+/**
+ * Runs `run` once per hash slot of the items' keys (once on a standalone Redis), concurrently: a
+ * multi-key script must stay within one slot. `run` answers one result per item it got; the results
+ * come back in the input order.
+ */
+export async function runPerSlot<T, R>(redis: Redis | Cluster, items: readonly T[], keyOf: (item: T) => string, run: (group: readonly T[]) => Promise<readonly R[]>): Promise<R[]> {
+  if (items.length === 0) return [];
+  if (!(redis instanceof Cluster)) return [...(await run(items))];
+  const results = new Array<R>(items.length);
+  await Promise.all(
+    [...groupBySlot(items, keyOf).values()].map(async ({ indexes, items: group }) => {
+      const groupResults = await run(group);
+      indexes.forEach((index, position) => (results[index] = groupResults[position]));
+    }),
+  );
+  return results;
+}

@@ -1,3 +1,4 @@
+import { ENVELOPE_LAYOUT } from '../serialization/envelope.codec.js';
 import { LuaScript } from './lua-script.js';
 
 // NOTE: every script that writes an entry or takes a lock is fenced by the caller's deadline, read on
@@ -15,6 +16,41 @@ export const INVALIDATE_TAG = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCR', KEYS[1]) end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return tonumber(ARGV[1])`);
+
+/**
+ * What a soft invalidation adds to a tag's version (a hard one adds 1): an entry whose recorded version
+ * is below the current one by a multiple of this was only soft-invalidated since, and stays usable as a
+ * stale value. NOTE: 2^24 keeps 2^29 soft invalidations of one tag below 2^53 (exact in a double) from
+ * any random start; a version that has seen a multiple of 2^24 hard invalidations since an entry was
+ * written would pass for soft, which needs 16.7 million of them within the entry's ttl + grace.
+ */
+export const SOFT_VERSION_STEP = 2 ** 24;
+
+/**
+ * Soft tag invalidation: adds {@link SOFT_VERSION_STEP} to the version. One key. A missing version key is
+ * created as by {@link INVALIDATE_TAG}.
+ */
+export const SOFT_INVALIDATE_TAG = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ${SOFT_VERSION_STEP}) end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return tonumber(ARGV[1])`);
+
+/**
+ * Soft delete: ends an entry's freshness at ARGV[1] (the caller's clock, epoch ms) without removing it,
+ * and removes its load lock so a load that began before cannot write a fresh result. Rewrites only the
+ * envelope's created-at and fresh-until (adjacent big-endian doubles); the TTL is kept.
+ * KEYS: entry, lock. Returns 1 when an entry was changed.
+ */
+export const EXPIRE_ENTRY = new LuaScript(`
+redis.call('DEL', KEYS[2])
+local raw = redis.call('GET', KEYS[1])
+if not raw or #raw < ${ENVELOPE_LAYOUT.headerBytes} or string.byte(raw, 1) ~= ${ENVELOPE_LAYOUT.marker} then return 0 end
+local now = tonumber(ARGV[1])
+if struct.unpack('>d', raw, ${ENVELOPE_LAYOUT.freshUntil + 1}) <= now then return 0 end
+local created = math.min(struct.unpack('>d', raw, ${ENVELOPE_LAYOUT.createdAt + 1}), now)
+local times = struct.pack('>d', created) .. struct.pack('>d', now)
+redis.call('SET', KEYS[1], string.sub(raw, 1, ${ENVELOPE_LAYOUT.createdAt}) .. times .. string.sub(raw, ${ENVELOPE_LAYOUT.freshUntil + 9}), 'KEEPTTL')
+return 1`);
 
 /**
  * The tag's current version, created at a random start when missing (evicted or never used): an entry
@@ -66,3 +102,51 @@ return 0`);
 export const RELEASE_LOCK = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`);
+
+/**
+ * {@link TAKE_LOCK} for many keys of one slot in one call. KEYS: entry, lock, entry, lock, ... ARGV:
+ * deadline, token, ttl, mode, then per key '1' when the caller found no entry (in mode 'nx', an entry
+ * written since is returned instead of taking its lock) or '0'. Returns per key 1 taken, 0 held by
+ * another, or the entry.
+ */
+export const TAKE_LOCKS = new LuaScript(`${PAST_DEADLINE}
+local replies = {}
+for index = 1, #KEYS / 2 do
+  local written = ARGV[4] == 'nx' and ARGV[index + 4] == '1' and redis.call('GET', KEYS[index * 2 - 1])
+  if written then
+    replies[index] = written
+  elseif ARGV[4] == 'nx' then
+    replies[index] = redis.call('SET', KEYS[index * 2], ARGV[2], 'PX', ARGV[3], 'NX') and 1 or 0
+  else
+    redis.call('SET', KEYS[index * 2], ARGV[2], 'PX', ARGV[3])
+    replies[index] = 1
+  end
+end
+return replies`);
+
+/**
+ * {@link WRITE_IF_LOCKED} for many entries of one slot in one call. KEYS: entry, lock, entry, lock, ...
+ * ARGV: deadline, token, then envelope and ttl per entry. Returns per entry 1 written, 0 lock lost.
+ */
+export const WRITE_MANY_IF_LOCKED = new LuaScript(`${PAST_DEADLINE}
+local written = {}
+for index = 1, #KEYS / 2 do
+  local lock = KEYS[index * 2]
+  if redis.call('GET', lock) == ARGV[2] then
+    redis.call('SET', KEYS[index * 2 - 1], ARGV[index * 2 + 1], 'PX', ARGV[index * 2 + 2])
+    redis.call('DEL', lock)
+    written[index] = 1
+  else
+    written[index] = 0
+  end
+end
+return written`);
+
+/** {@link EXTEND_LOCK} and {@link RELEASE_LOCK} for many locks of one slot. ARGV: token, ttl or 'release'. */
+export const EXTEND_OR_RELEASE_LOCKS = new LuaScript(`
+for _, lock in ipairs(KEYS) do
+  if redis.call('GET', lock) == ARGV[1] then
+    if ARGV[2] == 'release' then redis.call('DEL', lock) else redis.call('PEXPIRE', lock, ARGV[2]) end
+  end
+end
+return 1`);

@@ -1,10 +1,4 @@
-/** Thrown by {@link withTimeout} when the work outlives its deadline (the work itself goes on). */
-export class OperationTimeoutError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OperationTimeoutError';
-  }
-}
+import { OperationTimeoutError } from '../cache.errors.js';
 
 /**
  * Settles like `work`, or rejects with {@link OperationTimeoutError} after `milliseconds`. With `unref`,

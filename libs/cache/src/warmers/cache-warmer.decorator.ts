@@ -10,6 +10,11 @@ export interface CacheWarmerOptions {
   timeout?: Duration;
   /** Name in logs, locks and metrics. Default: the class name. */
   name?: string;
+  /**
+   * The cache that runs it (its lock, its metrics) and whose decorated calls inside `warm()` rewrite
+   * entries: a name given to `CacheModule.forRoot({ name })`. Default: the default cache.
+   */
+  cache?: string;
 }
 
 /** Metadata key of the warmer options. */

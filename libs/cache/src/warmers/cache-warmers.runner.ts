@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { CACHE_OPTIONS } from '../cache.constants.js';
-import { CacheService } from '../cache.service.js';
-import { CacheDecoratorError } from '../decorators/cache-operation.js';
+import { CACHE_NAME, CACHE_OPTIONS, CACHE_SERVICE } from '../cache.constants.js';
+import { DEFAULT_CACHE_NAME } from '../options/cache-name.js';
+import type { CacheService } from '../cache.service.js';
+import { registeredCacheNames } from '../cache.tokens.js';
+import { CacheDecoratorError } from '../cache.errors.js';
 import { DecoratorOptionsGuard } from '../decorators/decorator-options.guard.js';
 import { parseDuration } from '../options/duration.parser.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
@@ -16,7 +18,7 @@ import type { WarmSchedule } from './warm-schedule.js';
 import type { Warmer } from './warmer.interface.js';
 
 const DEFAULT_TIMEOUT = '30s';
-const ALLOWED_OPTIONS = ['cron', 'runOnStartup', 'timeout', 'name'];
+const ALLOWED_OPTIONS = ['cron', 'runOnStartup', 'timeout', 'name', 'cache'];
 
 /**
  * Finds `@CacheWarmer` providers at bootstrap, validates them (a bad option or cron, a missing `warm()`
@@ -33,7 +35,8 @@ export class CacheWarmersRunner implements OnApplicationBootstrap, OnApplication
 
   constructor(
     private readonly discovery: DiscoveryService,
-    cache: CacheService,
+    @Inject(CACHE_NAME) private readonly cacheName: string,
+    @Inject(CACHE_SERVICE) cache: CacheService,
     connections: CacheConnections,
     @Inject(CACHE_OPTIONS) options: ResolvedCacheOptions,
   ) {
@@ -59,13 +62,18 @@ export class CacheWarmersRunner implements OnApplicationBootstrap, OnApplication
     this.cycles.abortAll();
   }
 
+  // NOTE: every cache's runner validates every warmer; each runs only those naming its cache.
   private discover(): { warmer: ScheduledWarmer; options: CacheWarmerOptions }[] {
     const names = new Set<string>();
+    const caches = registeredCacheNames(this.discovery);
     return this.discovery.getProviders().flatMap((wrapper) => {
       const options = warmerOptionsOf(wrapper.metatype);
       if (options === undefined || !wrapper.isDependencyTreeStatic()) return [];
       const className = (wrapper.metatype as { name: string }).name;
       const warmer = this.resolve(className, options, wrapper.instance as Partial<Warmer> | undefined);
+      const cache = options.cache ?? DEFAULT_CACHE_NAME;
+      if (!caches.has(cache)) throw new CacheDecoratorError(warmer.name, `@CacheWarmer names cache '${String(cache)}', which no CacheModule.forRoot({ name }) registers`);
+      if (cache !== this.cacheName) return [];
       if (names.has(warmer.name)) throw new CacheDecoratorError(warmer.name, 'two @CacheWarmer providers have this name; give each its own `name`');
       names.add(warmer.name);
       return [{ warmer, options }];

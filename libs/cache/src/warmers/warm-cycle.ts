@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
 import type { CacheService } from '../cache.service.js';
-import { OperationTimeoutError, withTimeout } from '../timing/with-timeout.js';
+import { withTimeout } from '../timing/with-timeout.js';
 import type { WarmLock } from './warm-lock.js';
 import type { Warmer } from './warmer.interface.js';
+import { OperationTimeoutError } from '../cache.errors.js';
 
 /** A registered warmer, its options resolved. */
 export interface ScheduledWarmer {

@@ -5,6 +5,8 @@ import { WriteBehindOperation } from './write-behind.operation.js';
 
 /** Options of {@link WriteBehind}. */
 export interface WriteBehindDecoratorOptions<Args extends unknown[] = never> {
+  /** The cache it writes to and whose queue persists it (see `CacheModule.forRoot({ name })`). Default: the default cache. */
+  cache?: string;
   /** The entry written at once (required). */
   key: NoInfer<KeyTemplate<Args>>;
   /** The value cached; default the first argument. */
@@ -27,5 +29,5 @@ export interface WriteBehindDecoratorOptions<Args extends unknown[] = never> {
  * @example `@WriteBehind({ key: 'product:{0.id}', delay: '2s' })`
  */
 export function WriteBehind<Args extends unknown[]>(options: WriteBehindDecoratorOptions<Args>): AsyncMethodDecorator<Args> {
-  return cacheDecorator<Args, unknown>((site) => new WriteBehindOperation(site, options));
+  return cacheDecorator<Args, unknown>(options, (site) => new WriteBehindOperation(site, options));
 }

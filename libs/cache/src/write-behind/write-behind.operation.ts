@@ -1,10 +1,11 @@
-import type { CacheService } from '../cache.service.js';
-import { CacheDecoratorError, type OperationRuntime, type OriginalMethod } from '../decorators/cache-operation.js';
+import type { CacheEngine } from '../engine/cache.engine.js';
+import { type OperationRuntime, type OriginalMethod } from '../decorators/cache-operation.js';
 import { compileKey, compileTags, decoratorDuration } from '../decorators/compiled-keys.js';
 import { CompiledOperation } from '../decorators/compiled-operation.js';
 import type { KeyBuilder } from '../keys/key-template.js';
 import type { WriteBehindDecoratorOptions } from './write-behind.decorator.js';
 import type { QueuedWriteOptions, WriteBehindQueue } from './write-behind.queue.js';
+import { CacheDecoratorError } from '../cache.errors.js';
 
 interface CompiledWriteBehind {
   key: KeyBuilder;
@@ -24,24 +25,24 @@ const DEFAULT_BACKOFF = { type: 'exponential', delay: 1_000 } as const;
  * write is never lost, and an older queued write is never applied after it.
  */
 export class WriteBehindOperation extends CompiledOperation<WriteBehindDecoratorOptions, CompiledWriteBehind> {
-  private readonly queues = new WeakMap<CacheService, WriteBehindQueue>();
+  private readonly queues = new WeakMap<CacheEngine, WriteBehindQueue>();
 
   bind(instance: object, runtime: OperationRuntime): void {
     if (!runtime.writeBehind.isEnabled) {
       throw new CacheDecoratorError(this.location, '@WriteBehind needs CacheModule.forRoot({ writeBehind: { redis } })');
     }
-    this.queues.set(runtime.cache, runtime.writeBehind);
+    this.queues.set(runtime.engine, runtime.writeBehind);
     runtime.writeBehind.register(this.location, (args) => this.site.method.apply(instance, args));
   }
 
-  protected async run(compiled: CompiledWriteBehind, cache: CacheService, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
+  protected async run(compiled: CompiledWriteBehind, engine: CacheEngine, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
     const key = compiled.key(args);
-    await cache.put(key, compiled.value(args), {
-      ttl: compiled.ttl ?? cache.defaults.ttl,
-      grace: cache.defaults.grace,
+    await engine.put(key, compiled.value(args), {
+      ttl: compiled.ttl ?? engine.defaults.ttl,
+      grace: engine.defaults.grace,
       tags: compiled.tags(args),
     });
-    const queue = this.queues.get(cache);
+    const queue = this.queues.get(engine);
     if (!queue) return method.apply(thisArg, args);
     const options = { delay: compiled.delay ?? queue.defaults.delay, attempts: compiled.attempts ?? queue.defaults.attempts, backoff: compiled.backoff };
     return queue.write(this.location, key, args, options, () => method.apply(thisArg, args));
