@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { CacheMetricsModule, CacheModule, CacheService, WriteBehindQueue, type CacheModuleOptions } from 'nestjs-tiered-cache';
 import { register } from 'prom-client';
 import { resolveCacheOptions } from '../libs/cache/src/options/cache-options.validator.js';
+import { captureWarnings } from './support/captured-warnings.js';
 import { startQueueRedis, type QueueRedis } from './support/queue-redis.js';
 import { StallingRedis } from './support/stalling-redis.js';
 import { redisUrl, uniqueNamespace, waitFor, within } from './support/test-redis.js';
@@ -221,6 +222,7 @@ describe('write-behind under queue faults', () => {
     await writer.save(KEYS[0], 1);
     expect(await queue.drain(15_000)).toBe(true);
 
+    const logged = captureWarnings();
     connection.stallDuplicates();
     const stalled = Date.now();
     for (const key of KEYS) await writer.save(key, 2);
@@ -229,6 +231,8 @@ describe('write-behind under queue faults', () => {
     console.log(`case 7 (worker's blocking connection hangs): every write persisted ${Date.now() - stalled}ms after the hang`);
     expect(await queue.drain(15_000)).toBe(true);
     expect(store.audit(acknowledged)).toMatchObject({ lost: [], backwards: 0 });
+    logged.restore();
+    expect(logged.warnings.filter((warning) => /started no job for \d+s while jobs were due; replacing it/.test(warning))).toHaveLength(1);
     await app.close();
     apps.splice(apps.indexOf(app), 1);
     connection.disconnect();
