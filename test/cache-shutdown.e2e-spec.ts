@@ -1,10 +1,11 @@
-import { Injectable, Logger, Module, type LoggerService } from '@nestjs/common';
+import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { CacheModule, CacheService, WriteBehind } from 'nestjs-tiered-cache';
 import { CacheConnections } from '../libs/cache/src/stores/cache-connections.js';
 import { startCacheApp } from './support/cache-app.factory.js';
 import { startRedisServer } from './support/redis-server.js';
+import { captureWarnings } from './support/captured-warnings.js';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
 
@@ -12,15 +13,6 @@ const EVENTS = ['error', 'ready', 'close', 'end', 'reconnecting', 'message', 'me
 
 function listenerCounts(client: Redis): Record<string, number> {
   return Object.fromEntries(EVENTS.map((event) => [event, client.listenerCount(event)]));
-}
-
-/** Collects warnings of the `TieredCache` logger while a test runs. */
-function captureWarnings(): { warnings: string[]; restore(): void } {
-  const warnings: string[] = [];
-  const quiet = (): void => undefined;
-  const logger: LoggerService = { log: quiet, error: quiet, debug: quiet, verbose: quiet, warn: (message: unknown) => void warnings.push(String(message)) };
-  Logger.overrideLogger(logger);
-  return { warnings, restore: () => Logger.overrideLogger(['error']) };
 }
 
 @Injectable()

@@ -3,7 +3,9 @@ import { Test } from '@nestjs/testing';
 import { CacheMetricsModule, CacheModule, CacheService, WriteBehindQueue, type CacheModuleOptions } from 'nestjs-tiered-cache';
 import { register } from 'prom-client';
 import { resolveCacheOptions } from '../libs/cache/src/options/cache-options.validator.js';
+import { captureWarnings } from './support/captured-warnings.js';
 import { startQueueRedis, type QueueRedis } from './support/queue-redis.js';
+import { StallingRedis } from './support/stalling-redis.js';
 import { redisUrl, uniqueNamespace, waitFor, within } from './support/test-redis.js';
 import { AppendOnlyStore } from './support/write-behind-store.js';
 import { SequenceWriter, writerSettings } from './support/write-behind-writer.js';
@@ -27,7 +29,7 @@ class PoolClosedOnApplicationShutdown implements OnApplicationShutdown {
   }
 }
 
-async function start(namespace: string, queueUrl: string, writeBehind: WriteBehindSettings = {}, providers: Provider[] = []): Promise<INestApplicationContext> {
+async function start(namespace: string, queueUrl: string | StallingRedis, writeBehind: WriteBehindSettings = {}, providers: Provider[] = []): Promise<INestApplicationContext> {
   @Module({
     imports: [CacheModule.forRoot({ namespace, l2: { redis: redisUrl() }, writeBehind: { redis: queueUrl, ...writeBehind } }), CacheMetricsModule],
     providers: [SequenceWriter, ...providers],
@@ -210,6 +212,31 @@ describe('write-behind under queue faults', () => {
     expect(await queue.drain(15_000)).toBe(true);
     expect(store.audit(new Map(KEYS.map((key) => [key, 3])))).toMatchObject({ lost: [], backwards: 0 });
   });
+
+  it('7. a worker whose blocking connection hangs for good is replaced: the queued writes persist within 60 s', async () => {
+    const connection = new StallingRedis(queueRedis.url, { maxRetriesPerRequest: null });
+    const app = await start(uniqueNamespace(), connection, { delay: '200ms' });
+    apps.push(app);
+    const writer = app.get(SequenceWriter);
+    const queue = app.get(WriteBehindQueue);
+    await writer.save(KEYS[0], 1);
+    expect(await queue.drain(15_000)).toBe(true);
+
+    const logged = captureWarnings();
+    connection.stallDuplicates();
+    const stalled = Date.now();
+    for (const key of KEYS) await writer.save(key, 2);
+    const acknowledged = new Map(KEYS.map((key) => [key, 2]));
+    await waitFor(async () => store.audit(acknowledged).lost.length === 0, { timeout: 60_000, interval: 500 });
+    console.log(`case 7 (worker's blocking connection hangs): every write persisted ${Date.now() - stalled}ms after the hang`);
+    expect(await queue.drain(15_000)).toBe(true);
+    expect(store.audit(acknowledged)).toMatchObject({ lost: [], backwards: 0 });
+    logged.restore();
+    expect(logged.warnings.filter((warning) => /started no job for \d+s while jobs were due; replacing it/.test(warning))).toHaveLength(1);
+    await app.close();
+    apps.splice(apps.indexOf(app), 1);
+    connection.disconnect();
+  }, 90_000);
 
   it('6. writeBehind.enqueueTimeout is validated', () => {
     const options = (enqueueTimeout: unknown): CacheModuleOptions =>

@@ -34,6 +34,12 @@ export class PersistJobs {
     };
   }
 
+  /** Whether a job is due: waiting, or delayed past its time; rejects when the queue's Redis does not answer within {@link COUNT_TIMEOUT}. */
+  async hasDue(): Promise<boolean> {
+    const waiting = await this.bounded(this.queue.getJobCountByTypes('waiting', 'prioritized'), 'counting waiting jobs');
+    return waiting > 0 || (await this.bounded(this.queue.getDelayedCount(Date.now()), 'counting due delayed jobs')) > 0;
+  }
+
   /**
    * Starts delayed first tries at once and waits until nothing is waiting, running or delayed (`true`), or
    * `deadline` passes (`false`). Retries keep their backoff: a drain never uses up attempts. With `partial`

@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import type { Queue, Worker } from 'bullmq';
+import type { Job, Queue, Worker } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import { CACHE_OPTIONS } from '../cache.constants.js';
 import { loadedPeer } from '../peers/optional-peer.loader.js';
@@ -19,6 +19,7 @@ import { PendingWriteStore } from './pending-write.store.js';
 import { PersistJobs } from './persist-jobs.js';
 import { QueueBreaker } from './queue-breaker.js';
 import { RunningPersists } from './running-persists.js';
+import { WorkerWatchdog } from './worker-watchdog.js';
 import { LEASE, WriteBehindPersister } from './write-behind.persister.js';
 import type { JobCounts, PersistFunction, PersistJob, QueuedWriteOptions } from './write-behind.types.js';
 import { nextWriteSequence, runAsWrite } from './write-sequence.js';
@@ -48,6 +49,10 @@ const LOCK_DURATION = LEASE + 2_000;
 const STALLED_INTERVAL = 5_000;
 // NOTE: a job stalls each time its worker dies; a write must not fail for that, so allow many.
 const MAX_STALLED = 1_000;
+// NOTE: BullMQ's fetch loop blocks at most 10 s, plus 1 s before its own watchdog gives up on a hung block,
+// then looks for due jobs again; a worker that started no job for twice that while jobs were due is stalled.
+const FETCH_BLOCK_LIMIT = 11_000;
+const WORKER_STALL_BOUND = 2 * FETCH_BLOCK_LIMIT;
 
 /**
  * Write-behind on BullMQ: one job per key (deduplicated, `keepLastIfActive`), the latest arguments in a
@@ -67,6 +72,7 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
   private readonly breaker: QueueBreaker | undefined;
   private readonly owed: OwedWrites | undefined;
   private readonly running = new RunningPersists();
+  private readonly watchdog: WorkerWatchdog | undefined;
   private worker: Worker<PersistJob> | undefined;
   private startWhenReady: (() => void) | undefined;
   private closing = false;
@@ -96,6 +102,13 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
       enqueue: (key, write) => this.enqueue(write.writer, key, write.args, write.sequence, write.options),
     });
     this.owed = owed;
+    const concurrency = settings.concurrency ?? 1;
+    const jobs = this.jobs;
+    this.watchdog = new WorkerWatchdog(STALLED_INTERVAL, WORKER_STALL_BOUND, {
+      canFetch: () => !this.closing && this.worker !== undefined && client.status === 'ready' && this.running.size < concurrency,
+      hasDueJobs: () => jobs.hasDue(),
+      replace: (stalledFor) => this.replaceWorker(client, stalledFor),
+    });
     this.breaker = new QueueBreaker(
       settings.enqueueTimeout,
       async () => void (await withTimeout(client.ping(), settings.enqueueTimeout, 'queue Redis probe timed out')),
@@ -176,6 +189,7 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
   async onModuleDestroy(): Promise<void> {
     if (!this.queue) return;
     this.closing = true;
+    this.watchdog?.stop();
     if (this.startWhenReady) this.managed?.client.off('ready', this.startWhenReady);
     if (this.options.writeBehind?.flushOnShutdown) await this.flush();
     if (this.worker) await this.stopWorker(this.worker);
@@ -225,6 +239,18 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
     await this.bounded(worker.close(true), 'closing the write-behind worker', CLOSE_TIMEOUT).catch((error: Error) => this.logger.warn(error.message));
   }
 
+  // NOTE: a BullMQ worker stuck in recovering its blocking connection (seen after a Redis Cluster node
+  // restart: it waits for a connect() that never settles) takes no job again, nor fails; it is closed
+  // like at shutdown (close(true), bounded, never waiting for Redis) and a new one takes the jobs.
+  private async replaceWorker(connection: Redis | Cluster, stalledFor: number): Promise<void> {
+    const stalled = this.worker;
+    if (!stalled || this.closing) return;
+    this.logger.warn(`The write-behind worker started no job for ${Math.round(stalledFor / 1_000)}s while jobs were due; replacing it`);
+    this.worker = undefined;
+    await this.bounded(stalled.close(true), 'closing the stalled write-behind worker', CLOSE_TIMEOUT).catch((error: Error) => this.logger.warn(error.message));
+    this.startWorker(connection);
+  }
+
   private startWorker(connection: Redis | Cluster): void {
     if (this.worker || this.closing) return;
     const { pending, jobs, owed } = this.require();
@@ -238,7 +264,11 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
       requeue: (key) => this.enqueueAgain(key),
     });
     const { Worker } = loadedPeer<BullMq>('bullmq');
-    this.worker = new Worker<PersistJob>(this.options.namespace, (job, token) => this.running.track(persister.process(job, token)), {
+    const persist = (job: Job<PersistJob>, token?: string): Promise<void> => {
+      this.watchdog?.jobStarted();
+      return this.running.track(persister.process(job, token));
+    };
+    this.worker = new Worker<PersistJob>(this.options.namespace, persist, {
       connection,
       prefix: QUEUE_PREFIX,
       concurrency: this.options.writeBehind?.concurrency ?? 1,
@@ -255,6 +285,7 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
       const due = job.timestamp + (job.opts.delay ?? 0);
       this.cacheStats.onWriteBehindLag?.(Math.max(0, Date.now() - due) / 1_000);
     });
+    this.watchdog?.start();
   }
 
   private async enqueueAgain(key: string): Promise<void> {
