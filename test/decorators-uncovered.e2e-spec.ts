@@ -1,7 +1,8 @@
 import { jest } from '@jest/globals';
-import { Injectable, Logger } from '@nestjs/common';
+import { Controller, Get, Injectable, Logger, Param, UseInterceptors } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { CacheModule, Cacheable } from 'nestjs-tiered-cache';
+import { CacheKey, CacheModule, Cacheable, HttpCacheInterceptor } from 'nestjs-tiered-cache';
+import request from 'supertest';
 import { uniqueNamespace } from './support/test-redis.js';
 
 @Injectable()
@@ -25,6 +26,19 @@ class CoveredService {
   @Cacheable({ key: 'covered:{0}' })
   async find(id: string): Promise<string> {
     return id;
+  }
+}
+
+@Controller('uncovered')
+class UncoveredController {
+  calls = 0;
+
+  @Get(':id')
+  @UseInterceptors(HttpCacheInterceptor)
+  @CacheKey('uncovered:{params.id}')
+  find(@Param('id') id: string): { id: string; call: number } {
+    this.calls += 1;
+    return { id, call: this.calls };
   }
 }
 
@@ -65,5 +79,20 @@ describe('a decorated class that no CacheModule covers', () => {
     await service.find('2');
 
     expect(warn.mock.calls.filter(([message]) => String(message).includes('CoveredService'))).toEqual([]);
+  });
+
+  it('HttpCacheInterceptor passes requests through uncached and logs one warning naming the handler', async () => {
+    const moduleRef = await Test.createTestingModule({ controllers: [UncoveredController] }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+
+    const first = await request(app.getHttpServer()).get('/uncovered/7').expect(200);
+    const second = await request(app.getHttpServer()).get('/uncovered/7').expect(200);
+    await app.close();
+
+    expect([first.body, second.body]).toEqual([{ id: '7', call: 1 }, { id: '7', call: 2 }]);
+    expect(second.headers['x-cache']).toBeUndefined();
+    const warnings = warn.mock.calls.map(([message]) => String(message)).filter((message) => message.includes('UncoveredController'));
+    expect(warnings).toEqual(['UncoveredController.find runs uncached: no CacheModule in this application; import CacheModule.forRoot() to cache its responses']);
   });
 });

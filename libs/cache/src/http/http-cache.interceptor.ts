@@ -3,6 +3,7 @@ import {
   HttpStatus,
   Injectable,
   Logger,
+  Optional,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
@@ -31,7 +32,8 @@ type Loaded = HttpCachedResponse | UncacheableResponse;
  * Bind it per handler or controller (`@UseInterceptors(HttpCacheInterceptor)`) or globally
  * (`APP_INTERCEPTOR`). Sends `X-Cache`, `ETag`, `Age` and `Cache-Control`, answers `304` to a matching
  * `If-None-Match`, and never caches personal or unsuccessful responses (see README, "HTTP caching").
- * Subclass and override {@link trackBy} to build keys yourself.
+ * Subclass and override {@link trackBy} to build keys yourself. In an application without `CacheModule`
+ * (a unit test of the controller) it passes every request through and logs one warning.
  */
 @Injectable()
 export class HttpCacheInterceptor implements NestInterceptor {
@@ -39,17 +41,19 @@ export class HttpCacheInterceptor implements NestInterceptor {
   // NOTE: per class, then per handler: controllers inheriting one handler may differ by class-level decorators.
   private readonly routes = new WeakMap<object, Map<object, HttpCacheRoute>>();
   private readonly warned = new Set<string>();
-  private readonly engine: CacheEngine;
+  private readonly engine: CacheEngine | undefined;
 
+  // NOTE: optional like the decorators' cache, so a controller tested without CacheModule still answers.
   constructor(
-    protected readonly cache: CacheService,
+    @Optional() protected readonly cache: CacheService | undefined,
     protected readonly reflector: Reflector,
   ) {
-    this.engine = engineOf(cache);
+    this.engine = cache === undefined ? undefined : engineOf(cache);
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
     if (context.getType() !== 'http') return next.handle();
+    if (this.engine === undefined) return this.uncovered(context, next);
     const route = this.route(context);
     const request = context.getArgByIndex<HttpRequestLike>(0);
     if (route.disabled || !isCacheableMethod(request)) return next.handle();
@@ -98,14 +102,15 @@ export class HttpCacheInterceptor implements NestInterceptor {
     key: string,
     ttl: number | undefined,
   ): Observable<unknown> {
-    const entry = this.engine.peekFresh<Loaded>(key);
+    const engine = this.engine as CacheEngine;
+    const entry = engine.peekFresh<Loaded>(key);
     if (entry !== undefined && isCachedResponse(entry.value)) return this.respond(context, route, entry.value, 'HIT');
     const tags = route.tags(context.getArgByIndex<HttpRequestLike>(0));
     if (tags === undefined) return this.bypass(next, 'no-key');
     let produced: HttpCachedResponse | UncacheableResponse | undefined;
     const plan: ReadThroughPlan = {
-      ttl: ttl ?? this.engine.defaults.ttl,
-      grace: this.engine.defaults.grace,
+      ttl: ttl ?? engine.defaults.ttl,
+      grace: engine.defaults.grace,
       tags,
       timeout: undefined,
       shouldCache: undefined,
@@ -114,7 +119,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
       produced = await this.load(context, next, route, loading, plan);
       return produced;
     };
-    return from(this.engine.read(key, plannedRead<Loaded>(), loader, plan)).pipe(
+    return from(engine.read(key, plannedRead<Loaded>(), loader, plan)).pipe(
       switchMap((loaded) => {
         if (!isCachedResponse(loaded)) return loaded === produced ? of(loaded.body) : next.handle();
         const mine = produced !== undefined && isCachedResponse(produced) && produced.etag === loaded.etag && produced.storedAt === loaded.storedAt;
@@ -156,7 +161,7 @@ export class HttpCacheInterceptor implements NestInterceptor {
     // NOTE: the request and response by index: `switchToHttp()` assigns three new closures on every call.
     const request = context.getArgByIndex<HttpRequestLike>(0);
     const response = context.getArgByIndex<HttpResponseLike>(1);
-    const stats = this.cache.stats.http;
+    const stats = (this.engine as CacheEngine).stats.http;
     if (status === 'MISS') stats.misses += 1;
     else if (status === 'HIT') stats.hits += 1;
     else stats.stale += 1;
@@ -175,10 +180,19 @@ export class HttpCacheInterceptor implements NestInterceptor {
   }
 
   private countBypass(reason: BypassReason, warning: string | undefined): void {
-    this.cache.stats.http.bypassed += 1;
+    if (this.engine !== undefined) this.engine.stats.http.bypassed += 1;
     if (reason !== 'stream' || warning === undefined || this.warned.has(warning)) return;
     this.warned.add(warning);
     this.logger.warn(`${warning}: its responses are passed through uncached`);
+  }
+
+  private uncovered(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const location = `${context.getClass().name}.${context.getHandler().name}`;
+    if (!this.warned.has(location)) {
+      this.warned.add(location);
+      this.logger.warn(`${location} runs uncached: no CacheModule in this application; import CacheModule.forRoot() to cache its responses`);
+    }
+    return next.handle();
   }
 
   private route(context: ExecutionContext): HttpCacheRoute {
