@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Next, Param, Post, Req, Res, type Type } from '@nestjs/common';
+import { Body, Controller, Get, Injectable, Next, Param, Post, Req, Res, type Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { CacheDecoratorError, CacheModule, Cacheable } from 'nestjs-tiered-cache';
 import { uniqueNamespace } from './support/test-redis.js';
@@ -91,5 +91,43 @@ describe('an invalid decorator duration', () => {
     }
 
     await expect(startWith(SlowController)).rejects.toThrow(/^nestjs-tiered-cache: SlowController\.find: invalid option 'ttl'/);
+  });
+});
+
+describe('two classes of one name caching a method of one name by default key', () => {
+  function catalogueService(): Type {
+    @Injectable()
+    class CatalogueService {
+      @Cacheable({ ttl: '1m' })
+      async find(id: string): Promise<string> {
+        return id;
+      }
+    }
+    return CatalogueService;
+  }
+
+  async function start(...providers: Type[]): Promise<void> {
+    const moduleRef = await Test.createTestingModule({
+      imports: [CacheModule.forRoot({ namespace: uniqueNamespace(), l2: false })],
+      providers: providers.map((provide, index) => ({ provide: `service-${index}`, useClass: provide })),
+    }).compile();
+    try {
+      await moduleRef.init();
+    } finally {
+      await moduleRef.close();
+    }
+  }
+
+  it('fails at startup naming the method and the shared keys', async () => {
+    await expect(start(catalogueService(), catalogueService())).rejects.toThrow(
+      "nestjs-tiered-cache: CatalogueService.find: another class named CatalogueService in this application also caches find() without a key template, so both would use the keys 'CatalogueService.find:<hash>' of cache 'default': give one of them a `key`",
+    );
+  });
+
+  it('starts when it is one class provided twice, or a subclass inheriting the method', async () => {
+    const service = catalogueService();
+    class SpecialCatalogueService extends service {}
+
+    await expect(start(service, service, SpecialCatalogueService)).resolves.toBeUndefined();
   });
 });

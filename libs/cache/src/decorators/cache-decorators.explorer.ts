@@ -27,6 +27,7 @@ export class CacheDecoratorsExplorer implements OnModuleInit {
 
   onModuleInit(): void {
     const caches = registeredCacheNames(this.discovery);
+    const defaultKeys = new Map<string, CacheOperation>();
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
       const instance: unknown = wrapper.instance;
       const prototype = isObject(instance) ? (Object.getPrototypeOf(instance) as object) : classPrototype(wrapper.metatype);
@@ -34,11 +35,29 @@ export class CacheDecoratorsExplorer implements OnModuleInit {
       const operations = operationsOf(prototype);
       for (const operation of operations) operation.compile();
       if (operations.length === 0) continue;
+      for (const operation of operations) this.claimDefaultKeys(operation, defaultKeys);
       if (wrapper.isDependencyTreeStatic() && !wrapper.isTransient && isObject(instance)) {
         for (const operation of operations) this.bind(wrapper, instance as CacheHolder, operation, caches);
       } else {
         for (const operation of operations) this.checkVisible(wrapper, operation, caches);
       }
+    }
+  }
+
+  /**
+   * Two different classes of one name, each caching a method of one name without a `key` template,
+   * would share its default keys (`ClassName.method:<hash>`) and read each other's results.
+   */
+  private claimDefaultKeys(operation: CacheOperation, claimed: Map<string, CacheOperation>): void {
+    const prefix = operation.defaultKeyPrefix;
+    if (prefix === undefined || operation.site.cache !== this.name) return;
+    const owner = claimed.get(prefix);
+    if (owner === undefined) claimed.set(prefix, operation);
+    else if (owner.site.target !== operation.site.target) {
+      throw new CacheDecoratorError(
+        operation.location,
+        `another class named ${operation.site.className} in this application also caches ${operation.site.methodName}() without a key template, so both would use the keys '${prefix}<hash>' of cache '${this.name}': give one of them a \`key\``,
+      );
     }
   }
 

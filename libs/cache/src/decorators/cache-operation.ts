@@ -19,6 +19,8 @@ export interface CacheOperation {
   bind?(instance: object, runtime: OperationRuntime): void;
   /** Where it is declared, and which cache it goes through. */
   readonly site: OperationSite;
+  /** The prefix of the keys it builds without a `key` template (`ClassName.method:`); `undefined` with one. */
+  readonly defaultKeyPrefix?: string | undefined;
 }
 
 /** What the explorer of the operation's cache hands to {@link CacheOperation.bind}. */

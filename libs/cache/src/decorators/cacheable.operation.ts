@@ -7,6 +7,7 @@ import { compileKey, compileTags, decoratorDuration } from './compiled-keys.js';
 import { CompiledOperation } from './compiled-operation.js';
 import { DecoratorOptionsGuard } from './decorator-options.guard.js';
 import { CacheDecoratorError } from '../cache.errors.js';
+import { defaultKeyPrefix } from '../keys/key-template.js';
 
 const DEFAULT_NULL_TTL = 60_000;
 
@@ -19,6 +20,10 @@ type Predicate = (...args: unknown[]) => boolean;
  * it once per key across instances; with `refreshAt`, a late hit also refreshes in the background.
  */
 export class CacheableOperation extends CompiledOperation<RefreshAheadOptions | CacheableOptions, CacheableSource> {
+  get defaultKeyPrefix(): string | undefined {
+    return this.options?.key === undefined ? defaultKeyPrefix(this.site.className, this.site.methodName) : undefined;
+  }
+
   protected run(source: CacheableSource, engine: CacheEngine, method: OriginalMethod, thisArg: unknown, args: unknown[]): Promise<unknown> {
     if (source.condition !== undefined && !source.condition(...args)) return method.apply(thisArg, args);
     return engine.read(source.key(args), source, thisArg, args);

@@ -60,10 +60,15 @@ export function compileKeyTemplate(template: string | KeyFunction, site: Templat
   };
 }
 
-/** The key of a method without a template: `ClassName.method:` + a stable hash of its arguments. */
+/** The key of a method without a template: {@link defaultKeyPrefix} + a stable hash of its arguments. */
 export function defaultKeyBuilder(className: string, methodName: string): KeyBuilder {
-  const prefix = `${className}.${methodName}:`;
+  const prefix = defaultKeyPrefix(className, methodName);
   return (args) => prefix + hashArguments(args);
+}
+
+/** What every default key of a method starts with: `ClassName.method:`. */
+export function defaultKeyPrefix(className: string, methodName: string): string {
+  return `${className}.${methodName}:`;
 }
 
 function parseTemplate(template: string, site: TemplateSite): ParsedTemplate {
