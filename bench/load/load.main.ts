@@ -100,9 +100,10 @@ async function measureOutage(resources: Resources, demo: readonly AppProcess[], 
   const lines = demo.map((app, index) => app.outputLines - linesBefore[index]);
   notes.push(
     `Redis stopped for ${config.outageSeconds} s under load: ${lines.join(' and ')} log lines written by the demo instances; ` +
-      'most frequent of the last ones:',
+      'the most frequent of them:',
   );
-  notes.push(...frequentMessages(demo.flatMap((app) => app.recentLines)).map((line) => `  ${line}`));
+  const written = demo.flatMap((app, index) => (lines[index] === 0 ? [] : app.recentLines.slice(-lines[index])));
+  notes.push(...frequentMessages(written).map((line) => `  ${line}`));
   return outage.row;
 }
 
@@ -170,7 +171,7 @@ function frequentMessages(lines: readonly string[]): string[] {
   }
   return [...counts.entries()]
     .sort((a, b) => b[1] - a[1])
-    .slice(0, 3)
+    .slice(0, 5)
     .map(([message, count]) => `${count}× ${message.slice(0, 200)}`);
 }
 

@@ -3,7 +3,7 @@
  * run, each cell in a fresh process (no JIT state or heap shared between contenders), cells interleaved
  * round by round, median of the rounds. Ratios are against the bare baseline of the tier measured in the
  * same run: `lru-cache` for L1 hits, one ioredis `GET` per hit for L2 hits (L1 off).
- * `BENCH_PEERS_HITS` (default 200,000) and `BENCH_PEERS_ROUNDS` (default 3) bound its time.
+ * `BENCH_PEERS_HITS` (default 200,000) and `BENCH_PEERS_ROUNDS` (default 5) bound its time.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -63,7 +63,7 @@ function positiveIntegerFromEnv(name: string, fallback: number): number {
 /** Measures every cell and prints one table; `redisUrl` is the benchmark's throwaway Redis. */
 export async function runPeersBench(redisUrl: string): Promise<void> {
   const hits = positiveIntegerFromEnv('BENCH_PEERS_HITS', 200_000);
-  const rounds = positiveIntegerFromEnv('BENCH_PEERS_ROUNDS', 3);
+  const rounds = positiveIntegerFromEnv('BENCH_PEERS_ROUNDS', 5);
   const cells: Cell[] = TIERS.flatMap(({ tier }) => contendersOf(tier).map((contender) => ({ tier, contender, runs: [] })));
   for (let round = 1; round <= rounds; round += 1) {
     for (const cell of cells) {

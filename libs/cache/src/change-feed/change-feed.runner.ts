@@ -13,6 +13,7 @@ import { ChangeFeedStats } from './change-feed.stats.js';
 import { discoverTableHandlers } from './table-change.discovery.js';
 import { TableChangeDispatcher } from './table-change.dispatcher.js';
 import { loadPg, type PgModule } from './pg.loader.js';
+import { PeriodicTask } from '../timing/periodic-task.js';
 import { ChangeFeedSetupError } from '../cache.errors.js';
 
 type FeedOptions = NonNullable<ResolvedCacheOptions['changeFeed']>;
@@ -41,7 +42,7 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
   private session: ChangeFeedSession | undefined;
   private client: Client | undefined;
   private loop: Promise<void> | undefined;
-  private lagTimer: NodeJS.Timeout | undefined;
+  private lagPolls: PeriodicTask | undefined;
   private wake: (() => void) | undefined;
   private stopped = false;
   private problem: 'standby' | 'lost' | undefined;
@@ -82,14 +83,14 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
     });
     this.dispatcher = new TableChangeDispatcher(handlers, this.cache, this.bus, this.stats, this.logger);
     this.loop = this.run(pg, options, this.dispatcher, prepare);
-    this.lagTimer = setInterval(() => void this.pollLag(pg, options), options.lagInterval);
-    this.lagTimer.unref();
-    void this.pollLag(pg, options);
+    // NOTE: one poll at a time, each bounded: a stalled server must not collect a connection per interval.
+    this.lagPolls = new PeriodicTask(options.lagInterval, () => this.pollLag(pg, options));
+    this.lagPolls.start(true);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.lagTimer);
+    this.lagPolls?.stop();
     this.dispatcher?.stop();
     this.session?.stop();
     this.wake?.();
@@ -172,7 +173,7 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
 
   private async pollLag(pg: PgModule, options: FeedOptions): Promise<void> {
     try {
-      const lag = await withClient(pg, options.postgres, (client) => slotLag(client, options.slot));
+      const lag = await withClient(pg, options.postgres, (client) => slotLag(client, options.slot), options.lagInterval);
       if (!lag) return;
       this.stats!.recordLag(lag.bytes, lag.confirmed);
       if (options.maxLagBytes !== undefined && lag.bytes > options.maxLagBytes) await this.dropLaggingSlot(pg, options, lag.bytes);
@@ -189,8 +190,10 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
   }
 }
 
-async function withClient<T>(pg: PgModule, postgres: FeedOptions['postgres'], use: (client: Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(connectionConfig(postgres));
+/** Runs `use` on a connection of its own; `timeout` (ms) bounds the connect and each query unless `postgres` sets its own. */
+async function withClient<T>(pg: PgModule, postgres: FeedOptions['postgres'], use: (client: Client) => Promise<T>, timeout?: number): Promise<T> {
+  const bounds = timeout === undefined ? {} : { connectionTimeoutMillis: timeout, query_timeout: timeout };
+  const client = new pg.Client({ ...bounds, ...connectionConfig(postgres) });
   client.on('error', () => undefined);
   try {
     await client.connect();

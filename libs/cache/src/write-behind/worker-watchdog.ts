@@ -1,3 +1,5 @@
+import { PeriodicTask } from '../timing/periodic-task.js';
+
 /** What a {@link WorkerWatchdog} watches and how it recovers. */
 export interface WorkerWatchdogHooks {
   /** Whether the worker should be fetching now: it has a free slot, the queue's Redis is ready, no shutdown. */
@@ -15,29 +17,27 @@ export interface WorkerWatchdogHooks {
  * started none meanwhile. A check whose Redis call fails, or made while the worker cannot fetch, starts over.
  */
 export class WorkerWatchdog {
-  private timer: NodeJS.Timeout | undefined;
-  private checking = false;
+  private readonly checks: PeriodicTask;
   private dueSince: number | undefined;
   private lastStart = 0;
 
   constructor(
-    private readonly interval: number,
+    interval: number,
     private readonly bound: number,
     private readonly hooks: WorkerWatchdogHooks,
-  ) {}
+  ) {
+    this.checks = new PeriodicTask(interval, () => this.check());
+  }
 
   /** Starts checking (again, after a replacement). */
   start(): void {
     this.dueSince = undefined;
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.check(), this.interval);
-    this.timer.unref();
+    this.checks.start();
   }
 
   /** Stops checking (shutdown). */
   stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.checks.stop();
   }
 
   /** Records that the worker started a job. */
@@ -46,16 +46,10 @@ export class WorkerWatchdog {
   }
 
   private async check(): Promise<void> {
-    if (this.checking) return;
-    this.checking = true;
-    try {
-      const stalledFor = await this.stalledFor();
-      if (stalledFor === undefined || stalledFor < this.bound || !this.timer) return;
-      this.dueSince = undefined;
-      await this.hooks.replace(stalledFor);
-    } finally {
-      this.checking = false;
-    }
+    const stalledFor = await this.stalledFor();
+    if (stalledFor === undefined || stalledFor < this.bound || !this.checks.isStarted) return;
+    this.dueSince = undefined;
+    await this.hooks.replace(stalledFor);
   }
 
   /** How long jobs have been due with no job started, or `undefined` when none are due or that is unknown. */

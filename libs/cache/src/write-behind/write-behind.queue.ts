@@ -214,8 +214,12 @@ export class WriteBehindQueue implements OnApplicationBootstrap, OnModuleDestroy
 
   private async flush(): Promise<void> {
     const connection = this.managed?.client;
-    if (connection?.status !== 'ready' || this.breaker?.isOpen || !this.worker) {
+    if (connection?.status !== 'ready' || this.breaker?.isOpen) {
       this.logger.warn('The write-behind queue is unreachable: pending writes stay queued in Redis for the next instance');
+      return;
+    }
+    if (!this.worker) {
+      this.logger.warn('Shutdown came while the write-behind worker was being replaced: pending writes stay queued in Redis for the next instance');
       return;
     }
     const deadline = Date.now() + SHUTDOWN_FLUSH_TIMEOUT;
