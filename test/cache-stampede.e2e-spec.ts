@@ -103,6 +103,36 @@ describe('stampede protection', () => {
     }
   });
 
+  it('polls for another instance\'s load with one round trip per poll: the lock request, which reads the result back', async () => {
+    const server = await startRedisServer();
+    const direct = new Redis(server.url);
+    try {
+      const options = { namespace: uniqueNamespace(), l2: { redis: server.url } };
+      const holder = await startCacheApp(options);
+      const waiter = await startCacheApp(options);
+      apps.push(holder, waiter);
+      await direct.config('RESETSTAT');
+      const calls = { count: 0 };
+      const holding = holder.cache.getOrSet('slow', slowLoader('loaded', 600, calls));
+      await waitFor(async () => (await direct.exists(`${options.namespace}:lock:{slow}`)) === 1);
+
+      expect(await waiter.cache.getOrSet('slow', async () => 'waiter loaded')).toBe('loaded');
+      await holding;
+
+      const stats = await direct.info('commandstats');
+      const count = (command: string): number => Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+      expect(calls.count).toBe(1);
+      expect(waiter.cache.stats.hits.l2).toBe(1);
+      // NOTE: plain reads go out as MGET: the two first reads; the lock requests (polls included) and the write are scripts.
+      expect(count('mget')).toBe(2);
+      expect(count('evalsha')).toBeGreaterThanOrEqual(4);
+    } finally {
+      await Promise.all(apps.splice(0).map((app) => app.close()));
+      direct.disconnect();
+      await server.stop();
+    }
+  });
+
   it('lets a waiter load itself when the lock holder never finishes (bounded wait)', async () => {
     const namespace = uniqueNamespace();
     const options = { namespace, l2: { redis: redisUrl(), lockWait: '300ms' as const } };

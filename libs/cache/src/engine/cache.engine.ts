@@ -144,9 +144,8 @@ export class CacheEngine {
   ): Promise<T> {
     if (!refreshing && this.tiered.l2) this.miss(key, 'l2');
     const stale = newerStale(l1Stale, found);
-    const readFreshL2 = (): Promise<{ value: T } | undefined> => this.tiered.readL2(key, budget).then((again) => this.freshFromL2<T>(key, again, position, plan.l1));
     const serveFound = (entry: EncodedEntry): T => this.hitInL2<T>(key, entry, position, plan.l1);
-    return this.readThrough.load(key, source.loader(subject, input, this.defaults), plan, stale, { budget, position, refreshing, readFreshL2, serveFound });
+    return this.readThrough.load(key, source.loader(subject, input, this.defaults), plan, stale, { budget, position, refreshing, serveFound });
   }
 
   /** The one place refresh ahead is decided: a fresh entry past its `refreshAt` point reloads in the background. */
@@ -306,15 +305,9 @@ export class CacheEngine {
 
   /** Counts an L2 read as a hit (promoting the fresh value to L1) or a miss. */
   private acceptFromL2<T>(key: string, found: EncodedEntry | undefined, position: number): { value: T } | undefined {
-    const fresh = this.freshFromL2<T>(key, found, position);
-    if (fresh === undefined) this.miss(key, 'l2');
-    return fresh;
-  }
-
-  /** A fresh L2 entry's value, counted as a hit and copied into L1 (unless `useL1` is `false`). */
-  private freshFromL2<T>(key: string, found: EncodedEntry | undefined, position: number, useL1?: boolean): { value: T } | undefined {
-    if (found === undefined || found.freshUntil <= Date.now()) return undefined;
-    return { value: this.hitInL2<T>(key, found, position, useL1) };
+    if (found !== undefined && found.freshUntil > Date.now()) return { value: this.hitInL2<T>(key, found, position) };
+    this.miss(key, 'l2');
+    return undefined;
   }
 
   /** A fresh L2 entry's value, counted as a hit and copied into L1 unless invalidated here since `position`. */

@@ -50,8 +50,6 @@ export interface LoadContext<T> {
   position: number;
   /** Inside `refreshing(fn)`: the load takes the lock from any holder and tells other instances. */
   refreshing: boolean;
-  /** Reads L2 again while another instance loads: its fresh value (counted as a hit, copied into L1) or `undefined`. */
-  readFreshL2(): Promise<{ value: T } | undefined>;
   /** The value of a fresh entry the lock request read back, counted as an L2 hit and copied into L1. */
   serveFound(entry: EncodedEntry): T;
 }
@@ -136,13 +134,12 @@ export class ReadThrough {
   /**
    * Polls for the other instance's result until `lockWait`. Claims the lock when it is released without
    * one; otherwise returns a token that does not hold it.
+   * NOTE: one round trip per poll: the lock request reads back the entry the holder wrote.
    */
-  private async awaitOtherLoader<T>(key: string, { budget, readFreshL2, serveFound }: LoadContext<T>): Promise<{ found: { value: T } } | { token: string }> {
+  private async awaitOtherLoader<T>(key: string, { budget, serveFound }: LoadContext<T>): Promise<{ found: { value: T } } | { token: string }> {
     const deadline = Date.now() + this.lock.wait;
     for (let pause = FIRST_POLL_DELAY; ; pause = Math.min(pause * 2, LONGEST_POLL_DELAY)) {
       await sleep(Math.max(0, Math.min(pause, deadline - Date.now())));
-      const found = await readFreshL2();
-      if (found !== undefined) return { found };
       const claim = await this.runner.claim(key, 'nx', budget, true);
       if (claim.found) return { found: { value: serveFound(claim.found) } };
       if (!claim.held || Date.now() >= deadline) return { token: claim.token };
