@@ -86,3 +86,8 @@ export class OperationTimeoutError extends Error {
     this.name = 'OperationTimeoutError';
   }
 }
+
+/** The message of a caught value, for logs and wrapped errors (a thrown non-Error is stringified). */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

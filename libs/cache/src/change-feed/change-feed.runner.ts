@@ -14,7 +14,7 @@ import { discoverTableHandlers } from './table-change.discovery.js';
 import { TableChangeDispatcher } from './table-change.dispatcher.js';
 import { loadPg, type PgModule } from './pg.loader.js';
 import { PeriodicTask } from '../timing/periodic-task.js';
-import { ChangeFeedSetupError } from '../cache.errors.js';
+import { ChangeFeedSetupError, errorMessage } from '../cache.errors.js';
 
 type FeedOptions = NonNullable<ResolvedCacheOptions['changeFeed']>;
 
@@ -79,7 +79,7 @@ export class ChangeFeedRunner implements OnApplicationBootstrap, OnApplicationSh
       });
     await prepare().catch((error: unknown) => {
       if (error instanceof ChangeFeedSetupError) throw error;
-      throw new ChangeFeedSetupError(`preparing the database at changeFeed.postgres failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw new ChangeFeedSetupError(`preparing the database at changeFeed.postgres failed: ${errorMessage(error)}`);
     });
     this.dispatcher = new TableChangeDispatcher(handlers, this.cache, this.bus, this.stats, this.logger);
     this.loop = this.run(pg, options, this.dispatcher, prepare);

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ThrottledWarning } from '../invalidation/throttled-warning.js';
 import type { CacheEventListener, CacheEventMap, CacheEventName } from './cache-event.types.js';
+import { errorMessage } from '../cache.errors.js';
 
 type AnyListener = (event: never) => unknown;
 
@@ -67,6 +68,6 @@ export class CacheEvents {
   }
 
   private failed(event: CacheEventName, error: unknown): void {
-    this.failures.warn(`A '${event}' cache event listener failed: ${error instanceof Error ? error.message : String(error)}`);
+    this.failures.warn(`A '${event}' cache event listener failed: ${errorMessage(error)}`);
   }
 }

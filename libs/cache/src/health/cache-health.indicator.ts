@@ -3,6 +3,7 @@ import { CACHE_SERVICE, L2_STORE } from '../cache.constants.js';
 import type { CacheService } from '../cache.service.js';
 import type { RedisStore } from '../stores/redis.store.js';
 import { withTimeout } from '../timing/with-timeout.js';
+import { errorMessage } from '../cache.errors.js';
 
 /** Options of {@link CacheHealthIndicator.isHealthy}. */
 export interface CacheHealthOptions {
@@ -50,7 +51,7 @@ export class CacheHealthIndicator {
       const timeout = options.timeout ?? DEFAULT_TIMEOUT;
       await withTimeout(this.l2.redis.ping(), timeout, `Redis did not answer PING within ${timeout}ms`);
     } catch (error) {
-      const details = { namespace, l2: 'unreachable', message: error instanceof Error ? error.message : String(error) };
+      const details = { namespace, l2: 'unreachable', message: errorMessage(error) };
       return result(key, options.whenRedisDown === 'down' ? 'down' : 'degraded', details);
     }
     return result(key, 'up', {

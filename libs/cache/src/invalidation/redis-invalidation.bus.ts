@@ -10,6 +10,7 @@ import type { InvalidationBus } from './invalidation-bus.js';
 import type { InvalidationMessage } from './invalidation-message.js';
 import { describeInvalidations, InvalidationOutbox } from './invalidation-outbox.js';
 import { ThrottledWarning } from './throttled-warning.js';
+import { errorMessage } from '../cache.errors.js';
 
 const FIRST_RETRY_DELAY = 50;
 const LONGEST_RETRY_DELAY = 2_000;
@@ -207,7 +208,7 @@ export class RedisInvalidationBus implements InvalidationBus {
       );
       this.deliver({ clear: true });
     } catch (error) {
-      this.reject(`decoding a message failed: ${describeError(error)}`);
+      this.reject(`decoding a message failed: ${errorMessage(error)}`);
     }
   }
 
@@ -215,7 +216,7 @@ export class RedisInvalidationBus implements InvalidationBus {
     try {
       this.handler(message);
     } catch (error) {
-      this.reject(`applying a message failed: ${describeError(error)}`);
+      this.reject(`applying a message failed: ${errorMessage(error)}`);
     }
   }
 
@@ -228,7 +229,7 @@ export class RedisInvalidationBus implements InvalidationBus {
     try {
       await this.settings.subscriber.subscribe(this.channel);
     } catch (error) {
-      this.logger.warn(`Invalidation bus could not subscribe: ${describeError(error)}`);
+      this.logger.warn(`Invalidation bus could not subscribe: ${errorMessage(error)}`);
       return;
     }
     if (this.stopped) return;
@@ -257,8 +258,4 @@ export class RedisInvalidationBus implements InvalidationBus {
     this.staleTimer = setTimeout(() => this.l1?.clearNow(), maxStaleness);
     this.staleTimer.unref();
   }
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

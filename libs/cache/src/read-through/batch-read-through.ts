@@ -5,10 +5,11 @@ import type { MemoryStore } from '../stores/memory.store.js';
 import type { RedisBudget } from '../stores/redis-budget.js';
 import type { LockMode } from '../stores/redis.store.js';
 import type { TagSnapshot, TieredStore } from '../stores/tiered.store.js';
-import { CacheLoadTimeoutError, OperationTimeoutError } from '../cache.errors.js';
+import { CacheLoadTimeoutError, OperationTimeoutError, errorMessage } from '../cache.errors.js';
 import { withTimeout } from '../timing/with-timeout.js';
 import { alignResult, type BatchLoader, type BatchPlan } from './batch-plan.js';
 import type { LockSettings } from './read-through.js';
+import { sleep } from '../timing/sleep.js';
 
 /** The loads running in this process, one per key, which a batch joins and shares its own with. */
 export interface SharedLoads {
@@ -269,11 +270,11 @@ export class BatchReadThrough {
     } catch (error: unknown) {
       if (!(error instanceof OperationTimeoutError)) {
         if (!allStale) throw error;
-        this.serveStale(keys, call, `the loader failed: ${describe(error)}`);
+        this.serveStale(keys, call, `the loader failed: ${errorMessage(error)}`);
         return;
       }
       // NOTE: the late load goes on and still lands in the cache (through its locks); only its failure is left to report.
-      loading.catch((late: unknown) => this.logger.warn(`Late batch load of ${keys.length} keys failed: ${describe(late)}`));
+      loading.catch((late: unknown) => this.logger.warn(`Late batch load of ${keys.length} keys failed: ${errorMessage(late)}`));
       if (allStale) {
         this.serveStale(keys, call, error.message);
         return;
@@ -339,12 +340,4 @@ export class BatchReadThrough {
 
 function unique(lists: readonly (readonly string[])[] | readonly string[]): string[] {
   return [...new Set(lists.flat())];
-}
-
-function sleep(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds).unref());
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -8,8 +8,9 @@ import { withTimeout } from '../timing/with-timeout.js';
 import type { RefreshAt } from '../refresh/refresh-policy.js';
 import type { LoadAttempt, LoadRunner } from './load-runner.js';
 import type { LoaderContext } from './loader-context.js';
-import { CacheLoadTimeoutError, OperationTimeoutError } from '../cache.errors.js';
+import { CacheLoadTimeoutError, OperationTimeoutError, errorMessage } from '../cache.errors.js';
 import { FailureThrottle } from './failure-throttle.js';
+import { sleep } from '../timing/sleep.js';
 
 /** A loader for `getOrSet`. */
 export type Loader<T> = (context: LoaderContext<T>) => Promise<T> | T;
@@ -112,10 +113,10 @@ export class ReadThrough {
       if (!(error instanceof OperationTimeoutError)) {
         if (!stale) throw error;
         this.throttle.start(key, plan.failureThrottle ?? this.failureThrottle, stale.createdAt);
-        return this.serveStale(key, stale, `the loader failed: ${describe(error)}`);
+        return this.serveStale(key, stale, `the loader failed: ${errorMessage(error)}`);
       }
       // NOTE: the late load goes on and still lands in the cache (through its lock); only its failure is left to report.
-      loading.catch((late: unknown) => this.logger.warn(`Late load of '${key}' failed: ${describe(late)}`));
+      loading.catch((late: unknown) => this.logger.warn(`Late load of '${key}' failed: ${errorMessage(late)}`));
       if (stale) return this.serveStale(key, stale, error.message);
       // NOTE: the next call may load again at once; the hung load's late write is refused.
       this.runner.release(key, attempt.token);
@@ -145,12 +146,4 @@ export class ReadThrough {
       if (!claim.held || Date.now() >= deadline) return { token: claim.token };
     }
   }
-}
-
-function sleep(milliseconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, milliseconds).unref());
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -3,6 +3,7 @@ import type { LoadRunner } from '../read-through/load-runner.js';
 import type { Loader, ReadThroughPlan } from '../read-through/read-through.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 import type { TieredStore } from '../stores/tiered.store.js';
+import { errorMessage } from '../cache.errors.js';
 
 /**
  * Background refreshes of entries read past their `refreshAt` point: the reader gets the cached value at
@@ -36,7 +37,7 @@ export class RefreshAhead {
       await this.runner.loadAndStore({ key, loader, plan, staleValue: undefined, tags, token: claim.token, budget, publish: true });
       this.record('refreshed');
     } catch (error) {
-      this.logger.warn(`Refresh ahead of '${key}' failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`Refresh ahead of '${key}' failed: ${errorMessage(error)}`);
       this.record('failed');
     }
   }

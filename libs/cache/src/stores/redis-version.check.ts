@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
+import { errorMessage } from '../cache.errors.js';
 
 /** The oldest Redis the module runs on: tag lifetimes are extended with `PEXPIRE ... GT` (Redis 7.0). */
 export const MINIMUM_REDIS_VERSION = '7.0.0';
@@ -52,7 +53,7 @@ async function serverVersion(server: VersionSource, logger: Logger): Promise<str
     if (version === undefined) logger.warn('Could not read the Redis version from INFO server; not checked');
     return version;
   } catch (error) {
-    logger.warn(`Could not check the Redis version (INFO server failed: ${error instanceof Error ? error.message : String(error)})`);
+    logger.warn(`Could not check the Redis version (INFO server failed: ${errorMessage(error)})`);
     return undefined;
   }
 }

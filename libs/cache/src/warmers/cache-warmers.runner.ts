@@ -4,7 +4,7 @@ import { CACHE_NAME, CACHE_OPTIONS, CACHE_SERVICE } from '../cache.constants.js'
 import { DEFAULT_CACHE_NAME } from '../options/cache-name.js';
 import type { CacheService } from '../cache.service.js';
 import { registeredCacheNames } from '../cache.tokens.js';
-import { CacheDecoratorError } from '../cache.errors.js';
+import { CacheDecoratorError, errorMessage } from '../cache.errors.js';
 import { DecoratorOptionsGuard } from '../decorators/decorator-options.guard.js';
 import { parseDuration } from '../options/duration.parser.js';
 import type { ResolvedCacheOptions } from '../options/resolved-options.interface.js';
@@ -98,7 +98,7 @@ export class CacheWarmersRunner implements OnApplicationBootstrap, OnApplication
     try {
       return new Schedule(cron, onTick);
     } catch (error) {
-      throw new CacheDecoratorError(warmer.name, `invalid cron '${cron}': ${error instanceof Error ? error.message : String(error)}`);
+      throw new CacheDecoratorError(warmer.name, `invalid cron '${cron}': ${errorMessage(error)}`);
     }
   }
 }

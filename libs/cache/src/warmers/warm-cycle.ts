@@ -4,7 +4,7 @@ import type { CacheService } from '../cache.service.js';
 import { withTimeout } from '../timing/with-timeout.js';
 import type { WarmLock } from './warm-lock.js';
 import type { Warmer } from './warmer.interface.js';
-import { OperationTimeoutError } from '../cache.errors.js';
+import { OperationTimeoutError, errorMessage } from '../cache.errors.js';
 
 /** A registered warmer, its options resolved. */
 export interface ScheduledWarmer {
@@ -89,7 +89,7 @@ export class WarmCycles {
     try {
       await this.cache.refreshing(() => warmer.instance.warm(controller.signal));
     } catch (error) {
-      this.logger.error(`Warmer ${warmer.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`Warmer ${warmer.name} failed: ${errorMessage(error)}`);
     } finally {
       clearTimeout(deadline);
       clearInterval(renewal);
