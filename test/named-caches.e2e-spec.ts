@@ -14,14 +14,16 @@ import {
   Cacheable,
   InjectCache,
   WriteBehind,
+  WriteBehindQueue,
   getCacheHealthToken,
   getCacheOptionsToken,
   getCacheToken,
+  getWriteBehindQueueToken,
   type CacheModuleOptions,
   type CacheOptionsFactory,
   type ResolvedCacheOptions,
 } from 'nestjs-tiered-cache';
-import { redisUrl, uniqueNamespace, waitFor } from './support/test-redis.js';
+import { redisUrl, uniqueNamespace } from './support/test-redis.js';
 
 const redis = new Redis(redisUrl());
 afterAll(() => redis.quit());
@@ -195,7 +197,7 @@ describe('named caches', () => {
     }
   });
 
-  it('queues @WriteBehind({ cache }) on that cache, which alone needs writeBehind', async () => {
+  it('queues @WriteBehind({ cache }) on that cache, which alone needs writeBehind, and drains it through getWriteBehindQueueToken', async () => {
     const [shared, catalog] = [uniqueNamespace('shared'), uniqueNamespace('catalog')];
     const persisted: string[] = [];
     @Injectable()
@@ -212,8 +214,10 @@ describe('named caches', () => {
       await app.get(CatalogWriter).save('9');
       expect(await app.get<CacheService>(getCacheToken('catalog')).get('draft:9')).toBe('9');
       expect(persisted).toEqual([]);
-      await waitFor(async () => persisted.length === 1, { timeout: 10_000, interval: 20 });
+      expect(await app.get<WriteBehindQueue>(getWriteBehindQueueToken('catalog')).drain(10_000)).toBe(true);
+      expect(persisted).toEqual(['9']);
       expect(await entry(shared, 'draft:9')).toBe(0);
+      expect(app.get<WriteBehindQueue>(getWriteBehindQueueToken('catalog')).isEnabled).toBe(true);
     } finally {
       await app.close();
     }

@@ -3,7 +3,7 @@ import { ModulesContainer } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
 import { CACHE_NAME, CACHE_OPTIONS, CACHE_SERVICE, L1_STORE, L2_STORE, RAW_CACHE_OPTIONS } from './cache.constants.js';
 import { assertDistinctCaches, assertNameGivenUpFront } from './cache-module.guard.js';
-import { getCacheHealthToken, getCacheOptionsToken, getCacheToken } from './cache.tokens.js';
+import { getCacheHealthToken, getCacheOptionsToken, getCacheToken, getWriteBehindQueueToken } from './cache.tokens.js';
 import { CACHE_MANAGER } from './compat/cache-manager.token.js';
 import { DEFAULT_CACHE_NAME, decoratedCacheToken } from './options/cache-name.js';
 import { CacheLifecycle } from './cache.lifecycle.js';
@@ -39,7 +39,7 @@ export function cacheProviders(name: string): Provider[] {
 
 /** What a `CacheModule` named `name` exports: the class tokens for the default cache, per-name tokens otherwise. */
 export function cacheExports(name: string): InjectionToken[] {
-  const named = [getCacheToken(name), getCacheOptionsToken(name), getCacheHealthToken(name), decoratedCacheToken(name)];
+  const named = [getCacheToken(name), getCacheOptionsToken(name), getCacheHealthToken(name), getWriteBehindQueueToken(name), decoratedCacheToken(name)];
   return name === DEFAULT_CACHE_NAME ? [...new Set([...DEFAULT_EXPORTS, ...named])] : named;
 }
 
@@ -55,7 +55,9 @@ function aliases(name: string): Provider[] {
     { provide: decoratedCacheToken(name), useExisting: CacheEngine },
     { provide: getCacheHealthToken(name), useClass: CacheHealthIndicator },
   ];
-  if (name !== DEFAULT_CACHE_NAME) providers.push({ provide: getCacheOptionsToken(name), useExisting: CACHE_OPTIONS });
+  if (name !== DEFAULT_CACHE_NAME) {
+    providers.push({ provide: getCacheOptionsToken(name), useExisting: CACHE_OPTIONS }, { provide: getWriteBehindQueueToken(name), useExisting: WriteBehindQueue });
+  }
   return providers;
 }
 

@@ -3,6 +3,7 @@ import { CACHE_NAME, CACHE_OPTIONS } from './cache.constants.js';
 import { DEFAULT_CACHE_NAME } from './options/cache-name.js';
 import { CacheService } from './cache.service.js';
 import { CacheHealthIndicator } from './health/cache-health.indicator.js';
+import { WriteBehindQueue } from './write-behind/write-behind.queue.js';
 
 // NOTE: the default cache keeps the class tokens (`CacheService`, `CACHE_OPTIONS`, `CacheHealthIndicator`),
 // so applications with one cache inject as before; a named cache is reached by string tokens only, so it
@@ -21,6 +22,11 @@ export function getCacheOptionsToken(name: string = DEFAULT_CACHE_NAME): string 
 /** Injection token of a named cache's `CacheHealthIndicator` (the class itself for the default cache). */
 export function getCacheHealthToken(name: string = DEFAULT_CACHE_NAME): string | typeof CacheHealthIndicator {
   return name === DEFAULT_CACHE_NAME ? CacheHealthIndicator : `nestjs-tiered-cache:${name}:CacheHealthIndicator`;
+}
+
+/** Injection token of a named cache's `WriteBehindQueue` (the class itself for the default cache). */
+export function getWriteBehindQueueToken(name: string = DEFAULT_CACHE_NAME): string | typeof WriteBehindQueue {
+  return name === DEFAULT_CACHE_NAME ? WriteBehindQueue : `nestjs-tiered-cache:${name}:WriteBehindQueue`;
 }
 
 /** The names of the caches an application registers. */

@@ -2,7 +2,7 @@ export { CacheModule } from './cache.module.js';
 export { CacheService, type GetOptions, type GetOrSetOptions, type SetManyItem, type SetOptions } from './cache.service.js';
 export type { InvalidateOptions } from './invalidation/invalidate-options.js';
 export { CACHE_OPTIONS, L1_STORE, L2_STORE } from './cache.constants.js';
-export { getCacheHealthToken, getCacheOptionsToken, getCacheToken } from './cache.tokens.js';
+export { getCacheHealthToken, getCacheOptionsToken, getCacheToken, getWriteBehindQueueToken } from './cache.tokens.js';
 export { DEFAULT_CACHE_NAME } from './options/cache-name.js';
 export { InjectCache } from './decorators/inject-cache.decorator.js';
 export {
