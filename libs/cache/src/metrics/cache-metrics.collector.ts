@@ -3,6 +3,8 @@ import type { ChangeFeedStats } from '../change-feed/change-feed.stats.js';
 import type { CacheStats } from '../stats/cache-stats.js';
 
 type Labels = Record<string, string>;
+/** The values of one metric in one application's stats, by labels (without `namespace`). */
+type StatsReader = (stats: CacheStats) => [Labels, number][];
 
 /**
  * The cache's Prometheus metrics on one registry. Counters are read from each application's
@@ -122,13 +124,7 @@ export class CacheMetricsCollector {
     this.observed.delete(namespace);
   }
 
-  private counter(
-    registers: Registry[],
-    name: string,
-    help: string,
-    labelNames: string[],
-    read: (stats: CacheStats) => [Labels, number][],
-  ): void {
+  private counter(registers: Registry[], name: string, help: string, labelNames: string[], read: StatsReader): void {
     const sources = this.sources;
     new Counter({
       name,
@@ -137,9 +133,7 @@ export class CacheMetricsCollector {
       registers,
       collect() {
         this.reset();
-        for (const [namespace, stats] of sources) {
-          for (const [labels, value] of read(stats)) this.inc({ namespace, ...labels }, value);
-        }
+        for (const [labels, value] of samples(sources, read)) this.inc(labels, value);
       },
     });
   }
@@ -163,7 +157,7 @@ export class CacheMetricsCollector {
 
   // NOTE: series appear only for applications that configured `changeFeed`.
   private changeFeed(registers: Registry[]): void {
-    const feed = (read: (feed: ChangeFeedStats) => number | undefined) => (stats: CacheStats): [Labels, number][] => {
+    const feed = (read: (feed: ChangeFeedStats) => number | undefined): StatsReader => (stats) => {
       const value = stats.changeFeed ? read(stats.changeFeed) : undefined;
       return value === undefined ? [] : [[{}, value]];
     };
@@ -177,7 +171,7 @@ export class CacheMetricsCollector {
     this.gauge(registers, 'cache_change_feed_active', '1 on the instance holding the replication slot, 0 on a standby.', [], feed((f) => (f.role === 'active' ? 1 : 0)));
   }
 
-  private gauge(registers: Registry[], name: string, help: string, labelNames: string[], read: (stats: CacheStats) => [Labels, number][]): void {
+  private gauge(registers: Registry[], name: string, help: string, labelNames: string[], read: StatsReader): void {
     const sources = this.sources;
     new Gauge({
       name,
@@ -186,12 +180,15 @@ export class CacheMetricsCollector {
       registers,
       collect() {
         this.reset();
-        for (const [namespace, stats] of sources) {
-          for (const [labels, value] of read(stats)) this.set({ namespace, ...labels }, value);
-        }
+        for (const [labels, value] of samples(sources, read)) this.set(labels, value);
       },
     });
   }
+}
+
+/** What `read` finds in every application's stats, labelled with its namespace; read at scrape time. */
+function samples(sources: ReadonlyMap<string, CacheStats>, read: StatsReader): [Labels, number][] {
+  return [...sources].flatMap(([namespace, stats]) => read(stats).map(([labels, value]): [Labels, number] => [{ namespace, ...labels }, value]));
 }
 
 function l1Value(value: number | undefined): [Labels, number][] {
