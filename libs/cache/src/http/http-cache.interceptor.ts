@@ -1,6 +1,7 @@
 import {
   HttpException,
   HttpStatus,
+  Inject,
   Injectable,
   Logger,
   Optional,
@@ -43,9 +44,10 @@ export class HttpCacheInterceptor implements NestInterceptor {
   private readonly warned = new Set<string>();
   private readonly engine: CacheEngine | undefined;
 
-  // NOTE: optional like the decorators' cache, so a controller tested without CacheModule still answers.
+  // NOTE: optional like the decorators' cache, so a controller tested without CacheModule still answers;
+  // `@Inject` because the metadata TypeScript emits for a union type names `Object`, not the class.
   constructor(
-    @Optional() protected readonly cache: CacheService | undefined,
+    @Optional() @Inject(CacheService) protected readonly cache: CacheService | undefined,
     protected readonly reflector: Reflector,
   ) {
     this.engine = cache === undefined ? undefined : engineOf(cache);
