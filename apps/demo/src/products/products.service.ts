@@ -26,8 +26,13 @@ export class ProductsService {
     return { id, title: `${name} (${category})`, price };
   }
 
-  /** Up to 100 products of a category (an unknown category is an empty list). */
-  @Cacheable({ key: 'category:{0}', ttl: '5m', tags: ['category:{0}'] })
+  /**
+   * Up to 100 products of a category (an unknown category is an empty list). Not cached here: the
+   * controller caches the whole response under the tag `category:<category>`.
+   * NOTE: one layer per list. Cached here as well, every write to a category would cost two nested
+   * misses (response, then list), each with its lock and write: `npm run load` measured 0.77× the
+   * read-only throughput with 1% writes that way, 0.92× with one layer.
+   */
   async findByCategory(category: string): Promise<Product[]> {
     return this.repository.findByCategory(category);
   }
